@@ -1,0 +1,3 @@
+from ludice.cli import main
+
+main()

@@ -1,0 +1,252 @@
+"""The SQLite store: open with the pragmas the ledger relies on, migrate, run units of work,
+back up. Domain functions take a `sqlite3.Connection` and never commit; `transaction()` (sync,
+for the CLI) and `Store.write()` (async, for the bot) own the transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ludice.errors import StoreError
+
+if TYPE_CHECKING:
+    import aiosqlite
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 10_000
+_STEP_HEADER = re.compile(r"^-- step (\d+)\b.*$", re.MULTILINE)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def open_db(path: str | os.PathLike[str], *, create: bool = False) -> sqlite3.Connection:
+    """Open `path` with WAL, synchronous=FULL, foreign keys and a busy timeout, and check the
+    pragmas took: on some file systems WAL silently stays off."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"no database at {path} (create it with: ludice db migrate --db {path})")
+    try:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, sqlite3 must not add its own.
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    try:
+        configure(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
+    return conn
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    got = {
+        "journal_mode": mode,
+        "synchronous": conn.execute("PRAGMA synchronous").fetchone()[0],
+        "foreign_keys": conn.execute("PRAGMA foreign_keys").fetchone()[0],
+        "busy_timeout": conn.execute("PRAGMA busy_timeout").fetchone()[0],
+    }
+    want = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
+            "busy_timeout": BUSY_TIMEOUT_MS}
+    if got != want:
+        raise StoreError(f"SQLite refused the required pragmas: wanted {want}, got {got}")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One unit of work. BEGIN IMMEDIATE takes the database write lock up front, so writers in
+    other processes (the CLI while the bot runs) queue on busy_timeout instead of failing
+    half-way with SQLITE_BUSY on their first write."""
+    if conn.in_transaction:
+        raise StoreError("a transaction is already open on this connection")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreError(
+            f"the database stayed locked for {BUSY_TIMEOUT_MS // 1000} s: {exc}"
+        ) from exc
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def run_write(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with transaction(conn):
+        return fn(conn, *args, **kwargs)
+
+
+# -- migrations -----------------------------------------------------------------------------
+
+def migrations_text() -> str:
+    packaged = resources.files("ludice").joinpath("migrations.sql")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    # A source checkout (editable install, tests) keeps the file at the repo top level.
+    return (Path(__file__).resolve().parent.parent / "migrations.sql").read_text(encoding="utf-8")
+
+
+def parse_steps(text: str) -> list[tuple[int, str]]:
+    headers = list(_STEP_HEADER.finditer(text))
+    steps = []
+    for i, header in enumerate(headers):
+        end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+        steps.append((int(header.group(1)), text[header.end():end]))
+    numbers = [n for n, _ in steps]
+    if numbers != list(range(1, len(steps) + 1)):
+        raise StoreError(f"migrations.sql steps must be numbered 1..n in order, found {numbers}")
+    return steps
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def latest_version() -> int:
+    return len(parse_steps(migrations_text()))
+
+
+def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Apply the pending steps; returns (version before, version after)."""
+    steps = parse_steps(migrations_text())
+    before = schema_version(conn)
+    if before > len(steps):
+        raise StoreError(
+            f"the database is at schema version {before}, newer than this ludice knows "
+            f"({len(steps)}); upgrade ludice instead of running an older one against it"
+        )
+    for number, sql in steps[before:]:
+        # executescript would COMMIT between statements; one script holding BEGIN ... COMMIT
+        # keeps the step and its version bump in one transaction, and a failure rolls back.
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"migration step {number} failed: {exc}") from exc
+    return before, len(steps)
+
+
+def require_current(conn: sqlite3.Connection) -> None:
+    version, latest = schema_version(conn), latest_version()
+    if version < latest:
+        raise StoreError(
+            f"the database is at schema version {version}, this ludice needs {latest}: "
+            "run `ludice db migrate`"
+        )
+    if version > latest:
+        raise StoreError(
+            f"the database is at schema version {version}, newer than this ludice knows "
+            f"({latest}); upgrade ludice"
+        )
+
+
+def open_current(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    conn = open_db(path)
+    try:
+        require_current(conn)
+    except StoreError:
+        conn.close()
+        raise
+    return conn
+
+
+# -- checks and backup ----------------------------------------------------------------------
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    problems = [] if rows == ["ok"] else [f"integrity: {r}" for r in rows]
+    for row in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
+    return problems
+
+
+def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Path:
+    """A consistent copy of a live database: VACUUM INTO a temp file beside the target, fsync,
+    rename over the target, then prove the copy opens clean."""
+    dest = Path(dest).resolve()
+    if dest.is_dir():
+        raise StoreError(f"{dest} is a directory; give the backup a file name")
+    if not dest.parent.is_dir():
+        raise StoreError(f"folder {dest.parent} does not exist")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        conn.execute("VACUUM INTO ?", (str(tmp),))
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+        dir_fd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"backup to {dest} failed: {exc}") from exc
+    check = sqlite3.connect(dest)
+    try:
+        problems = integrity_problems(check)
+    finally:
+        check.close()
+    if problems:
+        raise StoreError(f"backup {dest} failed its integrity check: {problems[0]}")
+    return dest
+
+
+# -- the async face the bot uses --------------------------------------------------------------
+
+class Store:
+    """The bot's single connection. Every unit of work runs whole on aiosqlite's one worker
+    thread (one thread hop per transaction, not one per statement), so two asyncio tasks can
+    never interleave statements inside one transaction, and BEGIN IMMEDIATE + busy_timeout
+    serialize us against other processes."""
+
+    def __init__(self, aconn: aiosqlite.Connection) -> None:
+        self._aconn = aconn
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str]) -> Store:
+        import aiosqlite
+
+        aconn = await aiosqlite.connect(Path(path), isolation_level=None)
+        store = cls(aconn)
+        try:
+            await store._call(configure)
+            await store._call(migrate)
+        except BaseException:
+            await aconn.close()
+            raise
+        return store
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # aiosqlite has no public "run this callable on the connection thread"; _execute is
+        # what its own methods use and has been stable across releases (pinned to 0.22.x).
+        return await self._aconn._execute(fn, self._aconn._conn, *args, **kwargs)
+
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._call(run_write, fn, *args, **kwargs)
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._call(fn, *args, **kwargs)
+
+    async def close(self) -> None:
+        await self._aconn.close()

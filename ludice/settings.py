@@ -1,0 +1,144 @@
+"""Game settings: typed values with defaults and limits, stored in the `settings` table so an
+admin can change them with the CLI while the bot runs (the bot reads them per unit of work)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from ludice.errors import SettingError
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: type  # int, float, bool or tuple (a comma-separated list of whole numbers)
+    default: Any
+    minimum: float = 0
+    maximum: float = 10**12
+    help: str = ""
+
+
+SPECS: dict[str, Spec] = {
+    "min_bet": Spec(int, 10, 1, 10**9, "smallest bet in credits"),
+    "max_bet": Spec(int, 10_000, 1, 10**9, "largest bet in credits"),
+    "house_fee_percent": Spec(int, 0, 0, 50, "share of each pot kept by the house, in %"),
+    "welcome_bonus": Spec(int, 100, 0, 10**9,
+                          "credits granted once on accepting the terms; 0 = off"),
+    "daily_bonus": Spec(int, 50, 0, 10**9, "credits /bonus grants once per 24 h; 0 = off"),
+    "lobby_ttl_seconds": Spec(int, 300, 1, 7 * 86400, "how long an open lobby waits for players"),
+    "reveal_delay_seconds": Spec(float, 4.0, 0, 60, "wait after the dice before the result"),
+    "tie_rounds": Spec(int, 3, 0, 10, "re-rolls among tied players before the pot is split"),
+    "quick_bets": Spec(tuple, (10, 50, 100, 500), 1, 10**9, "bet buttons offered after /play"),
+    "throttle_seconds": Spec(float, 1.0, 0, 60, "minimum gap between a user's game actions"),
+    "sweep_interval_seconds": Spec(int, 30, 1, 3600, "how often expired lobbies are swept"),
+    "stars_enabled": Spec(bool, False, help="accept Telegram Stars top-ups"),
+    "credits_per_star": Spec(int, 10, 1, 10**6, "credits bought by one star"),
+    "star_packs": Spec(tuple, (15, 50, 100, 500, 1000, 10_000, 100_000, 1_000_000), 1, 10**6,
+                       "top-up packs offered, in stars"),
+    "topups_per_day": Spec(int, 0, 0, 1000, "cap on a user's top-ups per 24 h; 0 = no cap"),
+    "reconcile_interval_seconds": Spec(int, 3600, 60, 86400,
+                                       "how often payments are reconciled with Telegram"),
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_bet: int
+    max_bet: int
+    house_fee_percent: int
+    welcome_bonus: int
+    daily_bonus: int
+    lobby_ttl_seconds: int
+    reveal_delay_seconds: float
+    tie_rounds: int
+    quick_bets: tuple[int, ...]
+    throttle_seconds: float
+    sweep_interval_seconds: int
+    stars_enabled: bool
+    credits_per_star: int
+    star_packs: tuple[int, ...]
+    topups_per_day: int
+    reconcile_interval_seconds: int
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULTS = Settings(**{key: spec.default for key, spec in SPECS.items()})
+
+
+def parse(key: str, raw: str) -> Any:
+    spec = SPECS.get(key)
+    if spec is None:
+        raise SettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
+    text = raw.strip()
+    if spec.kind is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise SettingError(f"{key} must be on or off, not {raw!r}")
+    if spec.kind is tuple:
+        try:
+            values = tuple(int(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise SettingError(f"{key} must be whole numbers separated by commas, not {raw!r}"
+                               ) from None
+        if not values:
+            raise SettingError(f"{key} needs at least one value")
+        for value in values:
+            _check_range(key, spec, value)
+        return tuple(sorted(set(values)))
+    try:
+        value = spec.kind(text)
+    except ValueError:
+        kind = "a whole number" if spec.kind is int else "a number"
+        raise SettingError(f"{key} must be {kind}, not {raw!r}") from None
+    if spec.kind is float and value != value:  # NaN
+        raise SettingError(f"{key} must be a number, not {raw!r}")
+    _check_range(key, spec, value)
+    return value
+
+
+def _check_range(key: str, spec: Spec, value: float) -> None:
+    if not spec.minimum <= value <= spec.maximum:
+        raise SettingError(f"{key} must be between {_fmt(spec.minimum)} and "
+                           f"{_fmt(spec.maximum)}, not {_fmt(value)}")
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def load(conn: sqlite3.Connection) -> Settings:
+    stored = {}
+    for key, raw in conn.execute("SELECT key, value FROM settings"):
+        if key in SPECS:  # a key from a newer ludice is kept but not understood
+            stored[key] = parse(key, raw)
+    return DEFAULTS.replace(**stored)
+
+
+def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int) -> Any:
+    value = parse(key, raw)
+    merged = load(conn).replace(**{key: value})
+    if merged.min_bet > merged.max_bet:
+        raise SettingError(f"min_bet ({merged.min_bet}) cannot exceed max_bet ({merged.max_bet})")
+    conn.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (key, render(value), now),
+    )
+    return value

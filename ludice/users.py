@@ -1,0 +1,119 @@
+"""Players: registration from Telegram profiles, terms, bans, lookup by id or @username."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ludice import ledger
+from ludice.errors import LudiceError, UnknownUser
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str | None
+    first_name: str
+    language_code: str | None
+    terms_accepted_at: int | None
+    banned_at: int | None
+    ban_reason: str | None
+    created_at: int
+    last_seen_at: int
+
+    @property
+    def label(self) -> str:
+        return f"@{self.username}" if self.username else (self.first_name or str(self.id))
+
+
+_COLUMNS = ("id, username, first_name, language_code, terms_accepted_at, banned_at, ban_reason,"
+            " created_at, last_seen_at")
+
+
+def get(conn: sqlite3.Connection, user_id: int) -> User | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
+    return User(*row) if row else None
+
+
+def resolve(conn: sqlite3.Connection, ref: str) -> User:
+    """A user from a numeric Telegram id or an @username, as admins type them."""
+    text = ref.strip()
+    if text.startswith("@"):
+        name = text[1:]
+        if not name:
+            raise UnknownUser("give a user as a numeric Telegram id or @username")
+        row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE lower(username) = lower(?)",
+                           (name,)).fetchone()
+        if row is None:
+            raise UnknownUser(f"no user @{name}")
+        return User(*row)
+    try:
+        user_id = int(text)
+    except ValueError:
+        raise UnknownUser(f"{ref!r} is neither a numeric Telegram id nor an @username") from None
+    user = get(conn, user_id)
+    if user is None:
+        raise UnknownUser(f"no user with id {user_id}")
+    return user
+
+
+def upsert(
+    conn: sqlite3.Connection,
+    user_id: int,
+    *,
+    first_name: str,
+    username: str | None,
+    language_code: str | None,
+    now: int,
+) -> None:
+    """Record what Telegram tells us about a user on each visit; opens the ledger account."""
+    if user_id <= 0:
+        raise LudiceError(f"not a Telegram user id: {user_id}")
+    conn.execute(
+        "INSERT INTO users (id, username, first_name, language_code, created_at, last_seen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        " username = excluded.username, first_name = excluded.first_name,"
+        " language_code = excluded.language_code, last_seen_at = excluded.last_seen_at",
+        (user_id, username, first_name or "", language_code, now, now),
+    )
+    ledger.open_account(conn, user_id)
+
+
+def accept_terms(conn: sqlite3.Connection, user_id: int, now: int) -> bool:
+    """True the first time; a repeated accept changes nothing."""
+    cur = conn.execute(
+        "UPDATE users SET terms_accepted_at = ? WHERE id = ? AND terms_accepted_at IS NULL",
+        (now, user_id),
+    )
+    return cur.rowcount == 1
+
+
+def ban(conn: sqlite3.Connection, user_id: int, reason: str, now: int) -> bool:
+    reason = reason.strip()
+    if not reason:
+        raise LudiceError("a ban needs a reason")
+    cur = conn.execute(
+        "UPDATE users SET banned_at = ?, ban_reason = ? WHERE id = ? AND banned_at IS NULL",
+        (now, reason, user_id),
+    )
+    return cur.rowcount == 1
+
+
+def unban(conn: sqlite3.Connection, user_id: int) -> bool:
+    cur = conn.execute(
+        "UPDATE users SET banned_at = NULL, ban_reason = NULL"
+        " WHERE id = ? AND banned_at IS NOT NULL",
+        (user_id,),
+    )
+    return cur.rowcount == 1
+
+
+def listing(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
+    rows = conn.execute(
+        "SELECT u.id, u.username, u.first_name, coalesce(a.balance, 0) AS balance,"
+        " u.terms_accepted_at IS NOT NULL AS accepted, u.banned_at IS NOT NULL AS banned,"
+        " u.last_seen_at FROM users u LEFT JOIN accounts a ON a.id = u.id"
+        " ORDER BY u.last_seen_at DESC, u.id LIMIT ?",
+        (limit,),
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,120 @@
+-- ludice schema, in numbered steps. `PRAGMA user_version` records the last step applied; each
+-- step runs in one transaction together with its version bump. Never edit a step that has
+-- shipped: add a new one.
+
+-- step 1: users, the double-entry ledger, settings
+CREATE TABLE users (
+    id                INTEGER PRIMARY KEY,          -- the Telegram user id
+    username          TEXT,
+    first_name        TEXT NOT NULL DEFAULT '',
+    language_code     TEXT,
+    terms_accepted_at INTEGER,
+    banned_at         INTEGER,
+    ban_reason        TEXT,
+    created_at        INTEGER NOT NULL,
+    last_seen_at      INTEGER NOT NULL,
+    CHECK ((banned_at IS NULL) = (ban_reason IS NULL))
+) STRICT;
+CREATE INDEX users_username ON users (lower(username));
+
+-- User accounts share the user's id; system accounts have small negative ids. Only user
+-- accounts are held to a non-negative balance: source accounts go negative as they issue.
+CREATE TABLE accounts (
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL UNIQUE,
+    balance INTEGER NOT NULL DEFAULT 0,
+    CHECK (id < 0 OR balance >= 0)
+) STRICT;
+
+INSERT INTO accounts (id, name) VALUES
+    (-1, 'house'),   -- fees
+    (-2, 'escrow'),  -- stakes in play
+    (-3, 'stars'),   -- credits bought with Telegram Stars
+    (-4, 'bonus'),   -- welcome and daily credits
+    (-5, 'adjust');  -- admin corrections
+
+CREATE TABLE transfers (
+    id         INTEGER PRIMARY KEY,
+    debit_id   INTEGER NOT NULL REFERENCES accounts (id),
+    credit_id  INTEGER NOT NULL REFERENCES accounts (id),
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    kind       TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 32),
+    reference  TEXT NOT NULL DEFAULT '',
+    idem_key   TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    CHECK (debit_id <> credit_id)
+) STRICT;
+CREATE INDEX transfers_debit ON transfers (debit_id, id);
+CREATE INDEX transfers_credit ON transfers (credit_id, id);
+
+-- The balance moves in the same statement that records the transfer, so neither can exist
+-- without the other; a user balance going below zero fails the CHECK and aborts both.
+CREATE TRIGGER transfers_apply AFTER INSERT ON transfers
+BEGIN
+    UPDATE accounts SET balance = balance - NEW.amount WHERE id = NEW.debit_id;
+    UPDATE accounts SET balance = balance + NEW.amount WHERE id = NEW.credit_id;
+END;
+CREATE TRIGGER transfers_no_update BEFORE UPDATE ON transfers
+BEGIN
+    SELECT RAISE(ABORT, 'transfers are immutable');
+END;
+CREATE TRIGGER transfers_no_delete BEFORE DELETE ON transfers
+BEGIN
+    SELECT RAISE(ABORT, 'transfers are immutable');
+END;
+
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Values the code needs but nobody should print or edit (the payment payload secret).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+INSERT INTO meta (key, value) VALUES ('payload_secret', lower(hex(randomblob(32))));
+
+-- step 2: lobbies, their players and the dice they rolled
+CREATE TABLE lobbies (
+    id            INTEGER PRIMARY KEY,
+    game          TEXT NOT NULL CHECK (game IN ('dice', 'darts', 'bowling', 'basketball', 'football')),
+    bet           INTEGER NOT NULL CHECK (bet > 0),
+    seats         INTEGER NOT NULL CHECK (seats BETWEEN 2 AND 6),
+    chat_id       INTEGER,                      -- NULL: private matchmaking; else the group chat
+    creator_id    INTEGER NOT NULL REFERENCES users (id),
+    status        TEXT NOT NULL DEFAULT 'open'
+                  CHECK (status IN ('open', 'rolling', 'settled', 'expired', 'cancelled')),
+    round         INTEGER NOT NULL DEFAULT 0 CHECK (round >= 0),
+    fee           INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0),
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    resolved_at   INTEGER,
+    cancel_reason TEXT
+) STRICT;
+CREATE INDEX lobbies_match ON lobbies (status, game, bet, chat_id, id);
+
+CREATE TABLE lobby_players (
+    lobby_id  INTEGER NOT NULL REFERENCES lobbies (id),
+    user_id   INTEGER NOT NULL REFERENCES users (id),
+    seat      INTEGER NOT NULL CHECK (seat >= 1),
+    stake     INTEGER NOT NULL CHECK (stake > 0),
+    payout    INTEGER CHECK (payout IS NULL OR payout >= 0),  -- NULL until the lobby resolves
+    joined_at INTEGER NOT NULL,
+    PRIMARY KEY (lobby_id, user_id),
+    UNIQUE (lobby_id, seat)
+) STRICT;
+CREATE INDEX lobby_players_user ON lobby_players (user_id, lobby_id);
+
+CREATE TABLE rolls (
+    lobby_id   INTEGER NOT NULL REFERENCES lobbies (id),
+    round      INTEGER NOT NULL CHECK (round >= 1),
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    value      INTEGER NOT NULL CHECK (value BETWEEN 1 AND 64),
+    chat_id    INTEGER,
+    message_id INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (lobby_id, round, user_id)
+) STRICT;
+
