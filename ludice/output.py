@@ -24,7 +24,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     numeric = [all(_is_number(row.get(c)) for row in rows) for c in columns]
 
     def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        parts = [v.rjust(w) if num else v.ljust(w)
+                 for v, w, num in zip(values, widths, numeric, strict=True)]
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, cells)])
