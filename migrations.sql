@@ -118,3 +118,17 @@ CREATE TABLE rolls (
     PRIMARY KEY (lobby_id, round, user_id)
 ) STRICT;
 
+
+-- Messages owed to players, written in the same transaction as the effect they announce
+-- (a refund, a result) so a crash cannot lose them; the bot sends and marks them. The CLI
+-- writes here too, which is how a `ludice lobby cancel` reaches players of a running bot.
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    chat_id    INTEGER NOT NULL,
+    text_key   TEXT NOT NULL,
+    params     TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    sent_at    INTEGER,
+    error      TEXT
+) STRICT;
+CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;

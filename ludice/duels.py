@@ -1,0 +1,137 @@
+"""The duel itself: rolls recorded as they arrive, rounds advanced, the pot settled once.
+
+Round 1 is played by every seated player; each later round only by those tied for the top
+value of the round before. After `tie_rounds` re-rolls a remaining tie splits the pot."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ludice import ledger, outbox, rules
+from ludice.games import Advance, Lobby, get_lobby, players
+from ludice.settings import Settings
+
+
+def rolls(conn: sqlite3.Connection, lobby_id: int, round_no: int) -> dict[int, int]:
+    return dict(conn.execute(
+        "SELECT r.user_id, r.value FROM rolls r JOIN lobby_players p"
+        " ON p.lobby_id = r.lobby_id AND p.user_id = r.user_id"
+        " WHERE r.lobby_id = ? AND r.round = ? ORDER BY p.seat", (lobby_id, round_no)))
+
+
+def round_players(conn: sqlite3.Connection, lobby: Lobby, round_no: int | None = None
+                  ) -> list[int]:
+    round_no = lobby.round if round_no is None else round_no
+    if round_no <= 1:
+        return players(conn, lobby.id)
+    return rules.leaders(rolls(conn, lobby.id, round_no - 1))
+
+
+def pending_rollers(conn: sqlite3.Connection, lobby_id: int) -> tuple[Lobby | None, list[int]]:
+    """The lobby and who still has to roll this round (empty when it is not rolling)."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None or lobby.status != "rolling":
+        return lobby, []
+    done = rolls(conn, lobby_id, lobby.round)
+    return lobby, [p for p in round_players(conn, lobby) if p not in done]
+
+
+def record_roll(
+    conn: sqlite3.Connection,
+    lobby_id: int,
+    round_no: int,
+    user_id: int,
+    value: int,
+    *,
+    now: int,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+) -> bool:
+    """Keep the first roll of a player's turn; a second one for the same turn is ignored."""
+    lobby, waiting = pending_rollers(conn, lobby_id)
+    if lobby is None or lobby.round != round_no or user_id not in waiting:
+        return False
+    if not 1 <= value <= rules.GAMES[lobby.game].faces:
+        raise ValueError(f"{value} is not a {lobby.game} value")
+    conn.execute(
+        "INSERT INTO rolls (lobby_id, round, user_id, value, chat_id, message_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (lobby_id, round_no, user_id, value, chat_id, message_id, now),
+    )
+    return True
+
+
+def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
+    marks = ",".join("?" * len(user_ids))
+    found = {r[0]: (r[1] or (f"@{r[2]}" if r[2] else str(r[0]))) for r in conn.execute(
+        f"SELECT id, first_name, username FROM users WHERE id IN ({marks})", user_ids)}
+    return {u: found.get(u, str(u)) for u in user_ids}
+
+
+def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int
+            ) -> Advance | None:
+    """Close the current round once every roll is in: settle, or start a tie-break round.
+    None when the lobby is not rolling any more (settled or cancelled meanwhile) or a roll is
+    still missing."""
+    lobby, waiting = pending_rollers(conn, lobby_id)
+    if lobby is None or lobby.status != "rolling" or waiting:
+        return None
+    values = rolls(conn, lobby_id, lobby.round)
+    top = rules.leaders(values)
+    seated = players(conn, lobby_id)
+    label = names(conn, seated)
+    shown = [[label[u], v] for u, v in values.items()]
+    if len(top) > 1 and lobby.round <= settings.tie_rounds:
+        cur = conn.execute("UPDATE lobbies SET round = round + 1"
+                           " WHERE id = ? AND status = 'rolling' AND round = ?",
+                           (lobby_id, lobby.round))
+        if cur.rowcount != 1:
+            return None
+        for user_id in seated:
+            outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
+                       rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
+        return Advance(get_lobby(conn, lobby_id), settled=False, next_players=top)
+    return _settle(conn, lobby, top, shown, label, settings=settings, now=now)
+
+
+def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: list,
+            label: dict[int, str], *, settings: Settings, now: int) -> Advance | None:
+    stakes = dict(conn.execute(
+        "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)))
+    pot = sum(stakes.values())
+    payouts, house = rules.shares(pot, settings.house_fee_percent, winners)
+    cur = conn.execute(
+        "UPDATE lobbies SET status = 'settled', resolved_at = ?, fee = ?"
+        " WHERE id = ? AND status = 'rolling'", (now, house, lobby.id))
+    if cur.rowcount != 1:
+        return None
+    for user_id, amount in payouts.items():
+        if amount:
+            ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=amount,
+                            kind="payout", key=f"payout:{lobby.id}:{user_id}", now=now,
+                            reference=f"lobby {lobby.id}")
+    if house:
+        ledger.transfer(conn, debit=ledger.ESCROW, credit=ledger.HOUSE, amount=house,
+                        kind="fee", key=f"fee:{lobby.id}", now=now, reference=f"lobby {lobby.id}")
+    conn.executemany(
+        "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
+        [(payouts.get(u, 0), lobby.id, u) for u in stakes],
+    )
+    for user_id, stake in stakes.items():
+        won = payouts.get(user_id, 0)
+        outbox.add(conn, user_id, "duel_result", now, lobby_id=lobby.id, game=lobby.game,
+                   rolls=shown, winners=[label[w] for w in winners], pot=pot, fee=house,
+                   payout=won, net=won - stake, split=len(winners) > 1,
+                   balance=ledger.balance(conn, user_id))
+    return Advance(get_lobby(conn, lobby.id), settled=True)
+
+
+def player_stats(conn: sqlite3.Connection, user_id: int) -> dict[str, int]:
+    row = conn.execute(
+        "SELECT count(*), coalesce(sum(p.payout > p.stake), 0),"
+        " coalesce(sum(p.payout < p.stake), 0), coalesce(sum(p.payout - p.stake), 0)"
+        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
+        " WHERE p.user_id = ? AND l.status = 'settled'", (user_id,)).fetchone()
+    games, wins, losses, net = row
+    return {"games": games, "wins": wins, "losses": losses, "draws": games - wins - losses,
+            "net": net, "win_rate": round(100 * wins / games) if games else 0}

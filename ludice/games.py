@@ -1,0 +1,254 @@
+"""Lobbies, matchmaking, rolls and settlement. Stakes move user -> escrow on entry and
+escrow -> players / house when the lobby resolves; a lobby resolves exactly once because
+every resolution is an `UPDATE ... WHERE status = <expected>` that must change one row.
+
+Functions take the connection first and never commit: one call is one unit of work."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from ludice import ledger, outbox, rules, users
+from ludice.errors import LudiceError
+from ludice.settings import Settings
+
+IN_PLAY = ("open", "rolling")
+
+
+class GameRefused(LudiceError):
+    """A player action the rules refuse; `reason` names a catalog text."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Lobby:
+    id: int
+    game: str
+    bet: int
+    seats: int
+    chat_id: int | None
+    creator_id: int
+    status: str
+    round: int
+    fee: int
+    created_at: int
+    expires_at: int
+    resolved_at: int | None
+    cancel_reason: str | None
+
+    @property
+    def emoji(self) -> str:
+        return rules.GAMES[self.game].emoji
+
+
+@dataclass(frozen=True)
+class Entered:
+    lobby: Lobby
+    players: list[int]
+
+    @property
+    def started(self) -> bool:
+        return self.lobby.status == "rolling"
+
+
+@dataclass(frozen=True)
+class Advance:
+    lobby: Lobby
+    settled: bool
+    next_players: list[int] = field(default_factory=list)  # who re-rolls after a tie
+
+
+_LOBBY_COLUMNS = ("id, game, bet, seats, chat_id, creator_id, status, round, fee, created_at,"
+                  " expires_at, resolved_at, cancel_reason")
+
+
+def get_lobby(conn: sqlite3.Connection, lobby_id: int) -> Lobby | None:
+    row = conn.execute(f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE id = ?",
+                       (lobby_id,)).fetchone()
+    return Lobby(*row) if row else None
+
+
+def players(conn: sqlite3.Connection, lobby_id: int) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT user_id FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby_id,))]
+
+
+def current_lobby(conn: sqlite3.Connection, user_id: int) -> Lobby | None:
+    row = conn.execute(
+        f"SELECT {', '.join('l.' + c.strip() for c in _LOBBY_COLUMNS.split(','))}"
+        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
+        " WHERE p.user_id = ? AND l.status IN ('open', 'rolling') ORDER BY l.id DESC LIMIT 1",
+        (user_id,),
+    ).fetchone()
+    return Lobby(*row) if row else None
+
+
+def _check_player(conn: sqlite3.Connection, user_id: int) -> users.User:
+    user = users.get(conn, user_id)
+    if user is None or user.terms_accepted_at is None:
+        raise GameRefused("terms_needed")
+    if user.banned_at is not None:
+        raise GameRefused("banned", reason=user.ban_reason)
+    return user
+
+
+def enter(
+    conn: sqlite3.Connection,
+    user_id: int,
+    game: str,
+    bet: int,
+    *,
+    settings: Settings,
+    now: int,
+) -> Entered:
+    """Private matchmaking: join the oldest open lobby for the same game and bet that someone
+    else opened, or open one. The stake moves to escrow in this same transaction."""
+    if game not in rules.PRIVATE_GAMES:
+        raise GameRefused("unknown_game")
+    _check_player(conn, user_id)
+    busy = current_lobby(conn, user_id)
+    if busy is not None:
+        raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)
+    try:
+        rules.check_bet(bet, min_bet=settings.min_bet, max_bet=settings.max_bet,
+                        balance=ledger.balance(conn, user_id))
+    except rules.BetRefused as refused:
+        raise GameRefused(refused.reason, limit=refused.limit) from None
+    row = conn.execute(
+        f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE status = 'open' AND game = ? AND bet = ?"
+        " AND chat_id IS NULL AND creator_id <> ? AND expires_at > ? ORDER BY id LIMIT 1",
+        (game, bet, user_id, now),
+    ).fetchone()
+    if row is None:
+        lobby_id = conn.execute(
+            "INSERT INTO lobbies (game, bet, seats, creator_id, created_at, expires_at)"
+            " VALUES (?, ?, 2, ?, ?, ?) RETURNING id",
+            (game, bet, user_id, now, now + settings.lobby_ttl_seconds),
+        ).fetchone()[0]
+    else:
+        lobby_id = row[0]
+    return _take_seat(conn, lobby_id, user_id, now)
+
+
+def _take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -> Entered:
+    lobby = get_lobby(conn, lobby_id)
+    assert lobby is not None and lobby.status == "open"
+    seated = players(conn, lobby_id)
+    conn.execute(
+        "INSERT INTO lobby_players (lobby_id, user_id, seat, stake, joined_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (lobby_id, user_id, len(seated) + 1, lobby.bet, now),
+    )
+    ledger.transfer(conn, debit=user_id, credit=ledger.ESCROW, amount=lobby.bet, kind="stake",
+                    key=f"stake:{lobby_id}:{user_id}", now=now, reference=f"lobby {lobby_id}")
+    seated.append(user_id)
+    if len(seated) == lobby.seats:
+        start(conn, lobby_id)
+    return Entered(get_lobby(conn, lobby_id), seated)
+
+
+def start(conn: sqlite3.Connection, lobby_id: int) -> bool:
+    cur = conn.execute("UPDATE lobbies SET status = 'rolling', round = 1"
+                       " WHERE id = ? AND status = 'open'", (lobby_id,))
+    return cur.rowcount == 1
+
+
+# -- ending a lobby without a duel ------------------------------------------------------------
+
+def _close_and_refund(
+    conn: sqlite3.Connection, lobby: Lobby, status: str, now: int, text_key: str,
+    reason: str | None = None, notify_except: int | None = None,
+) -> Lobby | None:
+    cur = conn.execute(
+        "UPDATE lobbies SET status = ?, resolved_at = ?, cancel_reason = ?"
+        " WHERE id = ? AND status = ?",
+        (status, now, reason, lobby.id, lobby.status),
+    )
+    if cur.rowcount != 1:
+        return None  # someone else resolved it first
+    for user_id, stake in conn.execute(
+        "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)
+    ).fetchall():
+        ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake, kind="refund",
+                        key=f"refund:{lobby.id}:{user_id}", now=now,
+                        reference=f"lobby {lobby.id} {status}")
+        conn.execute("UPDATE lobby_players SET payout = stake WHERE lobby_id = ? AND user_id = ?",
+                     (lobby.id, user_id))
+        if user_id != notify_except:
+            outbox.add(conn, user_id, text_key, now, lobby_id=lobby.id, game=lobby.game,
+                       bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id))
+    return get_lobby(conn, lobby.id)
+
+
+def leave(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, *, now: int) -> Lobby:
+    """The creator withdraws an open lobby before it fills; every stake comes back."""
+    lobby = current_lobby(conn, user_id) if lobby_id is None else get_lobby(conn, lobby_id)
+    if lobby is None:
+        raise GameRefused("no_lobby" if lobby_id is None else "unknown_lobby")
+    if user_id not in players(conn, lobby.id):
+        raise GameRefused("not_your_lobby")
+    if lobby.status != "open":
+        raise GameRefused("lobby_started" if lobby.status == "rolling" else "lobby_closed")
+    if lobby.creator_id != user_id:
+        raise GameRefused("not_creator")
+    closed = _close_and_refund(conn, lobby, "cancelled", now, "lobby_left", reason="left",
+                               notify_except=user_id)
+    if closed is None:
+        raise GameRefused("lobby_closed")
+    return closed
+
+
+def expire(conn: sqlite3.Connection, lobby_id: int, *, now: int) -> Lobby | None:
+    """Refund a lobby whose time ran out; None when it filled, left or expired already."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None or lobby.status != "open" or lobby.expires_at > now:
+        return None
+    return _close_and_refund(conn, lobby, "expired", now, "lobby_expired")
+
+
+def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
+    due = [r[0] for r in conn.execute(
+        "SELECT id FROM lobbies WHERE status = 'open' AND expires_at <= ? ORDER BY id", (now,))]
+    return [lobby for lobby_id in due if (lobby := expire(conn, lobby_id, now=now))]
+
+
+def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) -> Lobby:
+    """An admin stops a lobby, open or mid-duel, and refunds every stake."""
+    reason = reason.strip()
+    if not reason:
+        raise LudiceError("a cancellation needs a reason")
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None:
+        raise LudiceError(f"no lobby {lobby_id}")
+    if lobby.status not in IN_PLAY:
+        raise LudiceError(f"lobby {lobby_id} is already {lobby.status}; nothing to cancel")
+    closed = _close_and_refund(conn, lobby, "cancelled", now, "lobby_cancelled", reason=reason)
+    if closed is None:
+        raise LudiceError(f"lobby {lobby_id} resolved while cancelling; nothing changed")
+    return closed
+
+
+def open_lobbies(conn: sqlite3.Connection) -> list[Lobby]:
+    return [Lobby(*r) for r in conn.execute(
+        f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE status = 'open' ORDER BY id")]
+
+
+def rolling_lobbies(conn: sqlite3.Connection) -> list[Lobby]:
+    return [Lobby(*r) for r in conn.execute(
+        f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE status = 'rolling' ORDER BY id")]
+
+
+def listing(conn: sqlite3.Connection, *, include_closed: bool = False, limit: int = 100
+            ) -> list[dict]:
+    where = "" if include_closed else "WHERE l.status IN ('open', 'rolling')"
+    rows = conn.execute(
+        "SELECT l.id, l.game, l.bet, l.status, l.chat_id, l.seats,"
+        " group_concat(p.user_id, ',') AS players, l.created_at, l.expires_at"
+        f" FROM lobbies l LEFT JOIN lobby_players p ON p.lobby_id = l.id {where}"
+        " GROUP BY l.id ORDER BY l.id DESC LIMIT ?", (limit,))
+    return [dict(r) for r in rows]
