@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from ludice import db, ledger, reports, users
+from ludice import config as run_config
+from ludice import db, games, ledger, reports, users
 from ludice import settings as game_settings
 from ludice.errors import LudiceError
 from ludice.output import emit, pairs, table, when
@@ -24,10 +25,12 @@ db_app = typer.Typer(no_args_is_help=True, help="Create, check and back up the d
 user_app = typer.Typer(no_args_is_help=True, help="Look up, ban and unban players.")
 balance_app = typer.Typer(no_args_is_help=True, help="Show and correct balances.")
 settings_app = typer.Typer(no_args_is_help=True, help="Show and change game settings.")
+lobby_app = typer.Typer(no_args_is_help=True, help="List and cancel lobbies.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(balance_app, name="balance")
 app.add_typer(settings_app, name="settings")
+app.add_typer(lobby_app, name="lobby")
 
 DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite database file.",
                                       dir_okay=False)]
@@ -250,6 +253,70 @@ def stats(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
     with _open(path) as conn:
         figures = reports.stats(conn)
     emit(figures, as_json, pairs(figures))
+
+
+# -- lobbies ----------------------------------------------------------------------------------
+
+@lobby_app.command("list")
+def lobby_list(
+    path: DbPath = Path("ludice.db"),
+    as_json: Json = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include settled, expired and cancelled."
+                                       )] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+) -> None:
+    """Lobbies in play (open or rolling), newest first."""
+    with _open(path) as conn:
+        rows = games.listing(conn, include_closed=all_, limit=limit)
+    for row in rows:
+        row["chat"] = row.pop("chat_id") or "private"
+        row["created"], row["expires"] = when(row.pop("created_at")), when(row.pop("expires_at"))
+    emit(rows, as_json, table(rows))
+
+
+@lobby_app.command("cancel")
+def lobby_cancel(
+    lobby_id: Annotated[int, typer.Argument(metavar="ID", help="Lobby id.")],
+    reason: Reason = None,
+    path: DbPath = Path("ludice.db"),
+) -> None:
+    """Cancel an open or rolling lobby and refund every stake. The players are told by the
+    running bot within seconds (or at its next start)."""
+    why = _require_reason(reason)
+    with _open(path) as conn, db.transaction(conn):
+        lobby = games.cancel(conn, lobby_id, reason=why, now=db.now())
+        refunded = games.players(conn, lobby.id)
+    typer.echo(f"cancelled lobby {lobby.id}; refunded {lobby.bet} to each of "
+               f"{len(refunded)} player(s): {', '.join(map(str, refunded))}")
+
+
+# -- the bot ----------------------------------------------------------------------------------
+
+@app.command("run")
+def run(
+    token: Annotated[str | None, typer.Option(envvar="LUDICE_TOKEN", show_default=False,
+                                              help="Bot token from @BotFather.")] = None,
+    path: DbPath = Path("ludice.db"),
+    api_url: Annotated[str | None, typer.Option("--api-url", envvar="LUDICE_API_URL",
+                                                help="Base URL of another Bot API server.")
+                       ] = None,
+    admins: Annotated[str | None, typer.Option(envvar="LUDICE_ADMINS",
+                                               help="Comma-separated Telegram ids of admins.")
+                      ] = None,
+    log_level: Annotated[str, typer.Option(envvar="LUDICE_LOG_LEVEL")] = "INFO",
+    log_format: Annotated[str, typer.Option(envvar="LUDICE_LOG_FORMAT",
+                                            help="text or json.")] = "text",
+) -> None:
+    """Run the bot (long polling) until Ctrl-C or SIGTERM. Migrates the database first."""
+    import asyncio
+
+    config = run_config.build(token=token, db_path=path, api_url=api_url, admins=admins,
+                              log_level=log_level, log_format=log_format)
+    from ludice.bot import app as bot_app  # aiogram takes seconds to import: only here
+
+    bot_app.configure_logging(config.log_level, config.log_format)
+    typer.echo(f"ludice: database {path.resolve()}", err=True)
+    asyncio.run(bot_app.run(config))
 
 
 def main() -> None:

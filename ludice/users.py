@@ -117,3 +117,25 @@ def listing(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
         (limit,),
     )
     return [dict(r) for r in rows]
+
+
+def register(
+    conn: sqlite3.Connection,
+    user_id: int,
+    *,
+    first_name: str,
+    username: str | None,
+    language_code: str | None,
+    welcome_bonus: int,
+    now: int,
+) -> tuple[bool, int]:
+    """Accept the terms: record the user and, the first time only, grant the welcome bonus
+    from the `bonus` account. Returns (first acceptance, bonus granted)."""
+    upsert(conn, user_id, first_name=first_name, username=username,
+           language_code=language_code, now=now)
+    if not accept_terms(conn, user_id, now):
+        return False, 0
+    if welcome_bonus > 0:
+        ledger.transfer(conn, debit=ledger.BONUS, credit=user_id, amount=welcome_bonus,
+                        kind="welcome", key=f"welcome:{user_id}", now=now)
+    return True, welcome_bonus

@@ -1,0 +1,186 @@
+"""Wires the bot together and runs it: store, Bot session, dispatcher, scheduler, outbox,
+duel recovery, long polling, and an orderly stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.types import BotCommand, ErrorEvent
+
+from ludice import ledger
+from ludice.bot import fallback, play, profile, start
+from ludice.bot.duel import DuelRunner
+from ludice.bot.mailer import Mailer
+from ludice.bot.middlewares import PlayerContext, UpdateGuard
+from ludice.bot.retry import RetryAfter
+from ludice.bot.texts import LANGUAGES, language, t
+from ludice.config import Config
+from ludice.db import Store
+from ludice.errors import LudiceError
+from ludice.scheduler import Jobs
+
+log = logging.getLogger("ludice")
+COMMANDS = ("start", "play", "profile", "topup", "history", "leave", "help", "privacy")
+
+
+def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
+    dp = Dispatcher(**deps)
+    guard = UpdateGuard()
+    dp.update.outer_middleware(guard)
+    context = PlayerContext()
+    dp.message.outer_middleware(context)
+    dp.callback_query.outer_middleware(context)
+    dp.include_routers(start.router, play.router, profile.router, fallback.router)
+    dp.errors.register(on_error)
+    return dp, guard
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    update = event.update
+    message = update.message or (update.callback_query.message if update.callback_query else None)
+    sender = (update.message or update.callback_query or update.pre_checkout_query)
+    user = getattr(sender, "from_user", None)
+    log.error("update %s from user %s failed", update.update_id, user.id if user else None,
+              exc_info=event.exception)
+    if message is not None and user is not None:
+        with contextlib.suppress(Exception):
+            await message.bot.send_message(message.chat.id,
+                                           t(language(user.language_code), "error_apology"))
+    return True
+
+
+class Application:
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.store: Store | None = None
+        self.bot: Bot | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.ready = asyncio.Event()
+        self._background: list[asyncio.Task] = []
+
+    async def setup(self) -> None:
+        """Everything up to (not including) polling. Raises LudiceError for a bad token or an
+        unreachable server, with a message meant for the person starting the bot."""
+        self.store = await Store.open(self.config.db_path)
+        problems = await self.store.read(ledger.audit)
+        for problem in problems:
+            log.error("ledger audit at start-up: %s", problem)
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(self.config.api_url) if self.config.api_url else None
+        ) if self.config.api_url else AiohttpSession()
+        session.middleware(RetryAfter())
+        self.bot = Bot(self.config.token, session=session,
+                       default=DefaultBotProperties(parse_mode="HTML"))
+        try:
+            me = await self.bot.get_me()
+        except TelegramUnauthorizedError:
+            await self._close()
+            raise LudiceError("Telegram rejected the bot token (check LUDICE_TOKEN)") from None
+        except TelegramNetworkError as exc:
+            await self._close()
+            raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
+        log.info("running as @%s (id %s)", me.username, me.id)
+        await self._set_commands()
+        self.mailer = Mailer(self.bot, self.store, self.clock)
+        self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
+        self.jobs = Jobs(self.store, self.clock, self.mailer.kick)
+        self.dispatcher, self.guard = build_dispatcher(
+            store=self.store, duels=self.duels, jobs=self.jobs, clock=self.clock,
+            config=self.config,
+        )
+        rebuilt = await self.jobs.start()
+        await self.jobs.sweep()
+        resumed = await self.duels.recover()
+        log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
+        self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
+        self.mailer.kick()
+
+    async def _set_commands(self) -> None:
+        for lang in LANGUAGES:
+            commands = [BotCommand(command=c, description=t(lang, f"cmd_{c}")) for c in COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+
+    async def serve(self, handle_signals: bool = True) -> None:
+        """Poll until stopped (SIGINT/SIGTERM or stop()), then let in-flight work finish."""
+        assert self.dispatcher is not None and self.bot is not None
+        self.ready.set()
+        try:
+            await self.dispatcher.start_polling(
+                self.bot, handle_signals=handle_signals, close_bot_session=False,
+                polling_timeout=self.config.polling_timeout,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        finally:
+            await self._drain()
+            await self._close()
+
+    async def stop(self) -> None:
+        if self.dispatcher is not None:
+            with contextlib.suppress(RuntimeError):  # not polling (yet / any more)
+                await self.dispatcher.stop_polling()
+
+    async def _drain(self) -> None:
+        budget = self.config.drain_seconds
+        unfinished = await self.guard.drain(budget)
+        unfinished += await self.duels.drain(budget)
+        if unfinished:
+            log.warning("%d tasks still running at stop; duels resume at next start", unfinished)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.mailer.drain(), timeout=budget)
+
+    async def _close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._background.clear()
+        if getattr(self, "jobs", None) is not None:
+            self.jobs.shutdown()
+        if getattr(self, "duels", None) is not None:
+            for task in list(self.duels.tasks.values()):
+                task.cancel()
+        if self.bot is not None:
+            await self.bot.session.close()
+            self.bot = None
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {"time": self.formatTime(record), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+async def run(config: Config) -> None:
+    app = Application(config)
+    await app.setup()
+    await app.serve()

@@ -1,0 +1,145 @@
+"""Runs each filled lobby as a background task: roll one Telegram die per player, show every
+die to every player, wait out the animation, then settle or re-roll a tie. Handlers only
+start the task, so the reveal delay never blocks other players' updates."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sqlite3
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+from ludice import duels, games
+from ludice.bot.mailer import Mailer
+from ludice.bot.texts import language, t
+from ludice.db import Store
+from ludice.games import Lobby
+from ludice.rules import GAMES
+from ludice.settings import load
+from ludice.users import get as get_user
+
+log = logging.getLogger(__name__)
+UNREACHABLE = (TelegramForbiddenError, TelegramBadRequest)
+
+
+def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
+    return duels.advance(conn, lobby_id, settings=load(conn), now=now)
+
+
+def _reveal_delay(conn: sqlite3.Connection) -> float:
+    return load(conn).reveal_delay_seconds
+
+
+def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
+    return {u: language(user.language_code if (user := get_user(conn, u)) else None)
+            for u in user_ids}
+
+
+class DuelRunner:
+    def __init__(self, bot: Bot, store: Store, mailer: Mailer, clock: Callable[[], float]) -> None:
+        self.bot = bot
+        self.store = store
+        self.mailer = mailer
+        self.clock = clock
+        self.tasks: dict[int, asyncio.Task] = {}
+
+    def start(self, lobby_id: int) -> None:
+        if lobby_id in self.tasks:  # one runner per lobby, whoever asks twice
+            return
+        task = asyncio.create_task(self._run(lobby_id), name=f"duel-{lobby_id}")
+        self.tasks[lobby_id] = task
+        task.add_done_callback(lambda _: self.tasks.pop(lobby_id, None))
+
+    async def recover(self) -> int:
+        """Finish duels a crash or stop left mid-way: recorded rolls stay, missing ones are
+        rolled, then the lobby settles as usual."""
+        in_play = await self.store.read(games.rolling_lobbies)
+        for lobby in in_play:
+            self.start(lobby.id)
+        return len(in_play)
+
+    async def drain(self, timeout: float) -> int:
+        pending = list(self.tasks.values())
+        if not pending:
+            return 0
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        return len(still)
+
+    async def _run(self, lobby_id: int) -> None:
+        try:
+            await self._announce(lobby_id)
+            while True:
+                lobby, waiting = await self.store.read(duels.pending_rollers, lobby_id)
+                if lobby is None or lobby.status != "rolling":
+                    return
+                everyone = await self.store.read(games.players, lobby_id)
+                thrown = [(p, await self._roll(lobby, p, everyone)) for p in waiting]
+                await self._show_to_others(lobby, everyone, thrown)
+                await asyncio.sleep(await self.store.read(_reveal_delay))
+                outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
+                self.mailer.kick()
+                if outcome is None or outcome.settled:
+                    return
+        except Exception:
+            # Left rolling: the next start-up (or the next recover) finishes it from the rolls
+            # recorded so far, so a failure here never strands the stakes.
+            log.exception("duel %s stopped with an error; it will be resumed at start-up",
+                          lobby_id)
+
+    async def _announce(self, lobby_id: int) -> None:
+        lobby = await self.store.read(games.get_lobby, lobby_id)
+        if lobby is None or lobby.status != "rolling" or lobby.round != 1:
+            return
+        everyone = await self.store.read(games.players, lobby_id)
+        names = await self.store.read(duels.names, everyone)
+        langs = await self.store.read(_languages, everyone)
+        pot = lobby.bet * len(everyone)
+        for player in everyone:
+            text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
+                     players=" vs ".join(names[p] for p in everyone))
+            try:
+                await self.bot.send_message(player, text)
+            except UNREACHABLE as exc:
+                log.info("duel %s: cannot tell %s it started: %s", lobby_id, player, exc)
+
+    async def _roll(self, lobby: Lobby, player: int, everyone: list[int]
+                    ) -> tuple[int, int, int] | None:
+        """Roll `player`'s die in their own chat (or, if they blocked the bot, in another
+        player's) and record it at once. Returns (value, chat, message) of the die."""
+        emoji = GAMES[lobby.game].emoji
+        for chat in [player] + [p for p in everyone if p != player]:
+            try:
+                sent = await self.bot.send_dice(chat, emoji=emoji, protect_content=True)
+            except UNREACHABLE as exc:
+                log.info("duel %s: cannot roll in chat %s: %s", lobby.id, chat, exc)
+                continue
+            value = sent.dice.value
+            await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
+                                   now=int(self.clock()), chat_id=chat,
+                                   message_id=sent.message_id)
+            return value, chat, sent.message_id
+        # Nobody can see a die: roll here so the lobby still settles instead of hanging.
+        value = secrets.randbelow(GAMES[lobby.game].faces) + 1
+        await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
+                               now=int(self.clock()))
+        return None
+
+    async def _show_to_others(self, lobby: Lobby, everyone: list[int],
+                              thrown: list[tuple[int, tuple[int, int, int] | None]]) -> None:
+        # A second sendDice would be a different roll, so others see the same die forwarded.
+        for _player, die in thrown:
+            if die is None:
+                continue
+            _value, chat, message_id = die
+            for other in everyone:
+                if other == chat:
+                    continue
+                try:
+                    await self.bot.forward_message(other, from_chat_id=chat,
+                                                   message_id=message_id, protect_content=True)
+                except UNREACHABLE as exc:
+                    log.info("duel %s: cannot forward die to %s: %s", lobby.id, other, exc)

@@ -1,0 +1,21 @@
+"""Last in line: anything no feature router took gets a hint instead of silence."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from ludice.bot.texts import t
+
+router = Router(name="fallback")
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, lang: str) -> None:
+    # Forged, malformed or from an older version of a keyboard: answer, change nothing.
+    await query.answer(t(lang, "stale_button"), show_alert=True)
+
+
+@router.message()
+async def unknown_message(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "unknown_text"))

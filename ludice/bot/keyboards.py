@@ -1,0 +1,64 @@
+"""Keyboards and the callback data they carry. Callback data is client-controlled: handlers
+re-check every field against the database."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
+
+from ludice.bot.texts import game_title, t
+from ludice.rules import GAMES, PRIVATE_GAMES
+
+
+class AcceptTerms(CallbackData, prefix="terms"):
+    pass
+
+
+class ChooseGame(CallbackData, prefix="game"):
+    game: str
+
+
+class ChooseBet(CallbackData, prefix="bet"):
+    game: str
+    amount: int
+
+
+class LeaveLobby(CallbackData, prefix="leave"):
+    lobby_id: int
+
+
+def terms(lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "terms_button"), callback_data=AcceptTerms())
+    return kb.as_markup()
+
+
+def menu(lang: str) -> ReplyKeyboardMarkup:
+    kb = ReplyKeyboardBuilder()
+    for key in ("btn_play", "btn_profile", "btn_topup", "btn_help"):
+        kb.button(text=t(lang, key))
+    kb.adjust(2)
+    return kb.as_markup(resize_keyboard=True, is_persistent=True)
+
+
+def games(lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for name in PRIVATE_GAMES:
+        kb.button(text=f"{GAMES[name].emoji} {game_title(lang, name)}",
+                  callback_data=ChooseGame(game=name))
+    return kb.as_markup()
+
+
+def bets(game: str, amounts: tuple[int, ...]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for amount in amounts:
+        kb.button(text=str(amount), callback_data=ChooseBet(game=game, amount=amount))
+    kb.adjust(4)
+    return kb.as_markup()
+
+
+def leave(lang: str, lobby_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "leave_button"), callback_data=LeaveLobby(lobby_id=lobby_id))
+    return kb.as_markup()

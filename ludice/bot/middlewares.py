@@ -1,0 +1,122 @@
+"""Per-update work: drop redelivered updates, track in-flight handlers so a stop can wait
+for them, load the player and settings, hold back users who have not accepted the terms,
+and throttle game actions. Nothing here writes to the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+
+from ludice import settings as game_settings
+from ludice import users
+from ludice.bot import keyboards
+from ludice.bot.texts import language, t
+
+log = logging.getLogger(__name__)
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+OPEN_COMMANDS = ("/start", "/help", "/privacy")
+
+
+class UpdateGuard(BaseMiddleware):
+    def __init__(self, remember: int = 10_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._remember = remember
+        self.in_flight: set[asyncio.Task] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if event.update_id in self._seen:
+            log.info("ignoring redelivered update %s", event.update_id)
+            return None
+        self._seen[event.update_id] = None
+        if len(self._seen) > self._remember:
+            self._seen.popitem(last=False)
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self.in_flight.discard(task)
+
+    async def drain(self, timeout: float) -> int:
+        """Wait for handlers still running; returns how many did not finish in time."""
+        current = asyncio.current_task()
+        pending = [task for task in self.in_flight if task is not current]
+        if not pending:
+            return 0
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        return len(still)
+
+
+def _context(conn: Any, user_id: int) -> tuple[users.User | None, game_settings.Settings]:
+    return users.get(conn, user_id), game_settings.load(conn)
+
+
+def _open_before_terms(event: TelegramObject) -> bool:
+    if isinstance(event, CallbackQuery):
+        return event.data == keyboards.AcceptTerms().pack()
+    if isinstance(event, Message) and event.text:
+        command = event.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+        return command in OPEN_COMMANDS
+    return False
+
+
+class PlayerContext(BaseMiddleware):
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        sender = getattr(event, "from_user", None)
+        chat = event.chat if isinstance(event, Message) else (
+            event.message.chat if isinstance(event, CallbackQuery) and event.message else None)
+        # Group play is its own feature; until then the bot talks to players one to one.
+        if sender is None or sender.is_bot or (chat is not None and chat.type != "private"):
+            return None
+        player, current = await data["store"].read(_context, sender.id)
+        lang = language(sender.language_code or (player.language_code if player else None))
+        data.update(player=player, settings=current, lang=lang)
+        if (player is None or player.terms_accepted_at is None) and not _open_before_terms(event):
+            if isinstance(event, CallbackQuery):
+                await event.answer(t(lang, "terms_needed"), show_alert=True)
+            else:
+                await event.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang))
+            return None
+        return await handler(event, data)
+
+
+class Throttle(BaseMiddleware):
+    """At most one game action per `throttle_seconds` per user; a flood hears about it once."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, float] = {}
+        self._warned: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user_id = event.from_user.id  # type: ignore[attr-defined]
+        gap = data["settings"].throttle_seconds
+        now = time.monotonic()
+        last = self._last.get(user_id)
+        if last is not None and now - last < gap:
+            first_warning = user_id not in self._warned
+            self._warned.add(user_id)
+            text = t(data["lang"], "throttled")
+            if isinstance(event, CallbackQuery):
+                await event.answer(text if first_warning else None)
+            elif first_warning:
+                await event.answer(text)
+            return None
+        self._last[user_id] = now
+        self._warned.discard(user_id)
+        if len(self._last) > 10_000:
+            self._forget_older_than(now - 60)
+        return await handler(event, data)
+
+    def _forget_older_than(self, cutoff: float) -> None:
+        for user_id in [u for u, seen in self._last.items() if seen < cutoff]:
+            del self._last[user_id]
+            self._warned.discard(user_id)

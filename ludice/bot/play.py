@@ -1,0 +1,162 @@
+"""Choosing a game and a bet, matchmaking, and leaving a lobby before it fills."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from ludice import games, ledger, rules
+from ludice.bot import keyboards
+from ludice.bot.duel import DuelRunner
+from ludice.bot.middlewares import Throttle
+from ludice.bot.texts import button_texts, game_title, t
+from ludice.db import Store
+from ludice.scheduler import Jobs
+from ludice.settings import Settings, load
+
+router = Router(name="play")
+router.message.middleware(Throttle())
+router.callback_query.middleware(Throttle())
+Clock = Callable[[], float]
+
+
+class PlayFlow(StatesGroup):
+    choosing_bet = State()
+
+
+def _enter(conn: sqlite3.Connection, user_id: int, game: str, bet: int, now: int
+           ) -> games.Entered:
+    return games.enter(conn, user_id, game, bet, settings=load(conn), now=now)
+
+
+async def _play(message: Message, user_id: int, game: str, bet_text: str, *, lang: str,
+                store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
+                state: FSMContext) -> None:
+    now = int(clock())
+    try:
+        bet = rules.parse_bet(bet_text)
+        entered = await store.write(_enter, user_id, game, bet, now)
+    except rules.BetRefused as refused:
+        await message.answer(t(lang, refused.reason, limit=refused.limit))
+        return
+    except games.GameRefused as refused:
+        await message.answer(t(lang, refused.reason, **refused.details))
+        return
+    await state.clear()
+    lobby = entered.lobby
+    if entered.started:
+        jobs.forget(lobby.id)
+        duels.start(lobby.id)
+        await message.answer(t(lang, "joined", lobby_id=lobby.id))
+        return
+    jobs.schedule_expiry(lobby.id, lobby.expires_at)
+    expires = datetime.fromtimestamp(lobby.expires_at, UTC).strftime("%H:%M:%S")
+    await message.answer(
+        t(lang, "lobby_waiting", emoji=lobby.emoji, lobby_id=lobby.id, bet=lobby.bet,
+          minutes=max(1, round((lobby.expires_at - now) / 60)), expires_at=expires),
+        reply_markup=keyboards.leave(lang, lobby.id),
+    )
+
+
+async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, store: Store,
+                   settings: Settings, state: FSMContext) -> None:
+    balance = await store.read(ledger.balance, user_id)
+    await state.set_state(PlayFlow.choosing_bet)
+    await state.update_data(game=game)
+    await message.answer(
+        t(lang, "bet_prompt", emoji=rules.GAMES[game].emoji, game=game_title(lang, game),
+          min_bet=settings.min_bet, max_bet=settings.max_bet, balance=balance),
+        reply_markup=keyboards.bets(game, tuple(b for b in settings.quick_bets
+                                                if settings.min_bet <= b <= settings.max_bet)),
+    )
+
+
+@router.message(Command("play", "dice", "darts"))
+async def cmd_play(message: Message, command: CommandObject, **deps) -> None:
+    game = "darts" if command.command.lower() == "darts" else "dice"
+    if command.args:
+        await _play(message, message.from_user.id, game, command.args, **_pick(deps, _PLAY))
+    elif command.command.lower() == "play":
+        await message.answer(t(deps["lang"], "choose_game"),
+                             reply_markup=keyboards.games(deps["lang"]))
+    else:
+        await _ask_bet(message, message.from_user.id, game, **_pick(deps, _ASK))
+
+
+@router.message(F.text.in_(button_texts("btn_play")))
+async def btn_play(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
+
+
+@router.callback_query(keyboards.ChooseGame.filter(F.game.in_(rules.PRIVATE_GAMES)))
+async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame,
+                      **deps) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _ask_bet(query.message, query.from_user.id, callback_data.game, **_pick(deps, _ASK))
+
+
+@router.callback_query(keyboards.ChooseBet.filter(F.game.in_(rules.PRIVATE_GAMES)))
+async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet,
+                     **deps) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _play(query.message, query.from_user.id, callback_data.game,
+                    str(callback_data.amount), **_pick(deps, _PLAY))
+
+
+@router.message(StateFilter(PlayFlow.choosing_bet), F.text, ~F.text.startswith("/"))
+async def typed_bet(message: Message, state: FSMContext, **deps) -> None:
+    game = (await state.get_data()).get("game", "dice")
+    await _play(message, message.from_user.id, game, message.text, state=state,
+                **_pick(deps, _PLAY, skip=("state",)))
+
+
+@router.message(Command("leave"))
+async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, clock: Clock) -> None:
+    await _leave(message.answer, message.from_user.id, None, lang=lang, store=store, jobs=jobs,
+                 clock=clock)
+
+
+@router.callback_query(keyboards.LeaveLobby.filter())
+async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
+                       store: Store, jobs: Jobs, clock: Clock) -> None:
+    async def reply(text: str) -> None:
+        await query.answer(text, show_alert=True)
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+
+    await _leave(reply, query.from_user.id, callback_data.lobby_id, lang=lang, store=store,
+                 jobs=jobs, clock=clock)
+
+
+def _leave_unit(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, now: int
+                ) -> tuple[games.Lobby, int]:
+    lobby = games.leave(conn, user_id, lobby_id, now=now)
+    return lobby, ledger.balance(conn, user_id)
+
+
+async def _leave(reply: Callable, user_id: int, lobby_id: int | None, *, lang: str,
+                 store: Store, jobs: Jobs, clock: Clock) -> None:
+    try:
+        lobby, balance = await store.write(_leave_unit, user_id, lobby_id, int(clock()))
+    except games.GameRefused as refused:
+        await reply(t(lang, refused.reason, **refused.details))
+        return
+    jobs.forget(lobby.id)
+    await reply(t(lang, "lobby_left", lobby_id=lobby.id, bet=lobby.bet, balance=balance))
+
+
+_PLAY = ("lang", "store", "duels", "jobs", "clock", "state")
+_ASK = ("lang", "store", "settings", "state")
+
+
+def _pick(deps: dict, names: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict:
+    return {name: deps[name] for name in names if name not in skip}

@@ -1,0 +1,57 @@
+"""/profile, /history and /topup (Stars top-ups arrive with the payments feature)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from ludice import duels, ledger
+from ludice.bot.texts import button_texts, t
+from ludice.db import Store
+from ludice.users import User
+
+router = Router(name="profile")
+HISTORY_SIZE = 15
+
+
+def _profile(conn: sqlite3.Connection, user_id: int) -> dict:
+    return {"balance": ledger.balance(conn, user_id), **duels.player_stats(conn, user_id)}
+
+
+@router.message(Command("profile"))
+@router.message(F.text.in_(button_texts("btn_profile")))
+async def cmd_profile(message: Message, player: User, lang: str, store: Store) -> None:
+    figures = await store.read(_profile, player.id)
+    await message.answer(t(lang, "profile", name=player.first_name or player.label, **figures))
+
+
+def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
+    sign = "+" if entry.credit_id == user_id else "−"
+    ref = entry.reference.removeprefix("lobby ").split(" ")[0] if entry.reference else ""
+    key = f"h_{entry.kind}" if f"h_{entry.kind}" in _KNOWN else "h_other"
+    label = t(lang, key, ref=f"#{ref}" if ref.isdigit() else ref, kind=entry.kind)
+    stamp = datetime.fromtimestamp(entry.created_at, UTC).strftime("%d.%m %H:%M")
+    return f"{stamp}  {sign}{entry.amount}  {label}"
+
+
+_KNOWN = {"h_welcome", "h_daily", "h_stake", "h_refund", "h_payout", "h_adjust", "h_topup"}
+
+
+@router.message(Command("history"))
+async def cmd_history(message: Message, player: User, lang: str, store: Store) -> None:
+    entries = await store.read(ledger.history, player.id, HISTORY_SIZE)
+    if not entries:
+        await message.answer(t(lang, "history_empty"))
+        return
+    lines = [describe(lang, player.id, e) for e in entries]
+    await message.answer(t(lang, "history_title") + "\n" + "\n".join(lines))
+
+
+@router.message(Command("topup"))
+@router.message(F.text.in_(button_texts("btn_topup")))
+async def cmd_topup(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "topup_soon"))

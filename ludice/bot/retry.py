@@ -1,0 +1,45 @@
+"""Outgoing calls answered 429 wait `retry_after` and go again, so a burst slows down instead
+of dropping a result. Applied to the bot session, i.e. to every call the bot makes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response
+
+log = logging.getLogger(__name__)
+
+
+class RetryAfter(BaseRequestMiddleware):
+    def __init__(self, attempts: int = 6, max_wait: float = 60.0) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        # Polling has its own back-off; retrying getUpdates here would only stall a stop.
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts:
+                    raise
+                wait = min(float(exc.retry_after), self.max_wait)
+                log.warning("%s answered 429, retrying in %.1f s (attempt %d)",
+                            type(method).__name__, wait, attempt)
+                await asyncio.sleep(wait)
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                if attempt >= 3:
+                    raise
+                log.warning("%s failed (%s), retrying", type(method).__name__, exc)
+                await asyncio.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")

@@ -1,0 +1,67 @@
+"""/start, the terms, /help and /privacy."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message, User
+
+from ludice import ledger, users
+from ludice.bot import keyboards
+from ludice.bot.texts import button_texts, t
+from ludice.db import Store
+from ludice.settings import Settings, load
+
+Clock = Callable[[], float]
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def cmd_start(message: Message, player: users.User | None, lang: str, store: Store) -> None:
+    if player is None or player.terms_accepted_at is None:
+        await message.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang))
+        return
+    balance = await store.read(ledger.balance, player.id)
+    await message.answer(t(lang, "welcome_back", balance=balance),
+                         reply_markup=keyboards.menu(lang))
+
+
+@router.callback_query(keyboards.AcceptTerms.filter())
+async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
+    sender = query.from_user
+    first, bonus = await store.write(_register, sender, int(clock()))
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    balance = await store.read(ledger.balance, sender.id)
+    if not first:
+        text = t(lang, "already_accepted") + "\n" + t(lang, "welcome_back", balance=balance)
+    else:
+        bonus_line = t(lang, "welcome_bonus_line", bonus=bonus) if bonus else ""
+        text = t(lang, "welcome", bonus_line=bonus_line, balance=balance)
+    await query.bot.send_message(sender.id, text, reply_markup=keyboards.menu(lang))
+
+
+def _register(conn: sqlite3.Connection, sender: User, now: int) -> tuple[bool, int]:
+    return users.register(conn, sender.id, first_name=sender.first_name,
+                          username=sender.username, language_code=sender.language_code,
+                          welcome_bonus=load(conn).welcome_bonus, now=now)
+
+
+@router.message(Command("help"))
+@router.message(F.text.in_(button_texts("btn_help")))
+async def cmd_help(message: Message, lang: str, settings: Settings) -> None:
+    fee = settings.house_fee_percent
+    fee_part = t(lang, "fee_part", fee=fee) if fee else ""
+    await message.answer(t(lang, "help", ttl_minutes=max(1, settings.lobby_ttl_seconds // 60),
+                           fee_part=fee_part, tie_rounds=settings.tie_rounds,
+                           min_bet=settings.min_bet, max_bet=settings.max_bet))
+
+
+@router.message(Command("privacy"))
+async def cmd_privacy(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "privacy"))

@@ -1,0 +1,81 @@
+"""APScheduler wiring. The database row (`expires_at`) is the truth; the scheduler only
+triggers. Expiry jobs are rebuilt from the database at start-up with no misfire grace (a job
+that came due while the bot was down runs at once instead of being dropped), and a periodic
+sweep catches anything a lost job would have missed. No aiogram here: `notify` is whatever
+the caller wants to run after lobbies were refunded (the bot sends the outbox)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from ludice import games, ledger
+from ludice.db import Store
+from ludice.settings import load
+
+log = logging.getLogger(__name__)
+
+
+def _sweep_interval(conn: sqlite3.Connection) -> int:
+    return load(conn).sweep_interval_seconds
+
+
+class Jobs:
+    def __init__(self, store: Store, clock: Callable[[], float], notify: Callable[[], None],
+                 audit_interval: int = 3600) -> None:
+        self.store = store
+        self.clock = clock
+        self.notify = notify
+        self.audit_interval = audit_interval
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def start(self) -> int:
+        self.scheduler.start()
+        open_now = await self.store.read(games.open_lobbies)
+        for lobby in open_now:
+            self.schedule_expiry(lobby.id, lobby.expires_at)
+        self.scheduler.add_job(self.sweep, "interval", id="sweep",
+                               seconds=await self.store.read(_sweep_interval),
+                               misfire_grace_time=None, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.audit, "interval", id="audit", seconds=self.audit_interval,
+                               misfire_grace_time=None, coalesce=True, max_instances=1)
+        return len(open_now)
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def schedule_expiry(self, lobby_id: int, expires_at: int) -> None:
+        self.scheduler.add_job(
+            self.expire, "date", args=[lobby_id], id=f"expire-{lobby_id}",
+            run_date=datetime.fromtimestamp(expires_at, UTC), replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def forget(self, lobby_id: int) -> None:
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(f"expire-{lobby_id}")
+
+    async def expire(self, lobby_id: int) -> None:
+        if await self.store.write(games.expire, lobby_id, now=int(self.clock())) is not None:
+            log.info("lobby %s expired and was refunded", lobby_id)
+            self.notify()
+
+    async def sweep(self) -> int:
+        expired = await self.store.write(games.expire_due, now=int(self.clock()))
+        if expired:
+            log.info("sweep refunded %d expired lobbies", len(expired))
+            self.notify()
+        return len(expired)
+
+    async def audit(self) -> list[str]:
+        problems = await self.store.read(ledger.audit)
+        for problem in problems:
+            log.error("ledger audit: %s", problem)
+        return problems
