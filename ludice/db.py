@@ -4,6 +4,7 @@ for the CLI) and `Store.write()` (async, for the bot) own the transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -82,7 +83,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # some errors (disk full, I/O) already rolled it back
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -90,6 +92,29 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def run_write(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     with transaction(conn):
         return fn(conn, *args, **kwargs)
+
+
+Unit = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+def run_batch(conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, Any]]:
+    """Group commit: several units of work in one transaction, each inside its own savepoint,
+    so a unit that raises leaves no trace while the others still commit. One fsync then pays
+    for the whole batch. Returns (ok, result or exception) per unit, in order."""
+    outcomes: list[tuple[bool, Any]] = []
+    with transaction(conn):
+        for fn, args, kwargs in units:
+            conn.execute("SAVEPOINT unit")
+            try:
+                value = fn(conn, *args, **kwargs)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO unit")
+                conn.execute("RELEASE unit")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE unit")
+                outcomes.append((True, value))
+    return outcomes
 
 
 # -- migrations -----------------------------------------------------------------------------
@@ -215,13 +240,19 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Path:
 # -- the async face the bot uses --------------------------------------------------------------
 
 class Store:
-    """The bot's single connection. Every unit of work runs whole on aiosqlite's one worker
-    thread (one thread hop per transaction, not one per statement), so two asyncio tasks can
-    never interleave statements inside one transaction, and BEGIN IMMEDIATE + busy_timeout
-    serialize us against other processes."""
+    """The bot's single connection. Units of work run whole on aiosqlite's one worker thread
+    (one thread hop per batch, not one per statement), so two asyncio tasks can never
+    interleave statements inside one transaction; BEGIN IMMEDIATE + busy_timeout serialize us
+    against other processes. Writes that arrive while a batch is being written are grouped
+    into the next one (group commit): under load many units share one COMMIT and its fsync,
+    and a caller still hears back only after its unit is durable."""
+
+    MAX_BATCH = 256
 
     def __init__(self, aconn: aiosqlite.Connection) -> None:
         self._aconn = aconn
+        self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Store:
@@ -243,10 +274,35 @@ class Store:
         return await self._aconn._execute(fn, self._aconn._conn, *args, **kwargs)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await self._call(run_write, fn, *args, **kwargs)
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append(((fn, args, kwargs), future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch = self._queue[: self.MAX_BATCH]
+                del self._queue[: self.MAX_BATCH]
+                try:
+                    outcomes = await self._call(run_batch, [unit for unit, _ in batch])
+                except BaseException as exc:  # BEGIN or COMMIT failed: none of it landed
+                    outcomes = [(False, exc)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():  # the caller gave up waiting; its unit still ran
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:
+            self._flusher = None
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self._call(fn, *args, **kwargs)
 
     async def close(self) -> None:
+        while self._flusher is not None:
+            await asyncio.shield(self._flusher)
         await self._aconn.close()

@@ -1,0 +1,232 @@
+"""Duel throughput and latency. Prints figures; asserts nothing.
+
+    python bench/duels.py [--duels 2000] [--pairs 200]
+
+1. domain: settled duels/s through the domain functions alone (enter, enter, two rolls,
+   advance: five write transactions per duel, as the bot runs them), sync and through the
+   async Store.
+2. end to end: the real bot (ludice.bot.app.Application) against the fake Bot API from
+   tests/fakeapi.py, reveal delay 0, throttle 0: duels/s with all pairs at once; then p50/p99
+   time from a player's update to the bot's first reply at a paced 100 updates/s.
+3. peak RSS of the end-to-end run vs a bare aiogram echo bot doing the same number of updates,
+   each in its own process so the figures do not mix.
+
+Aims (issue 3): >= 1,000 duels/s in the domain, >= 100 duels/s end to end, p99 < 50 ms at
+100 updates/s, RSS within 30 MB of the bare echo bot."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from ludice import db, duels, games, ledger, users  # noqa: E402
+from ludice import settings as game_settings  # noqa: E402
+
+BET = 10
+
+
+def _seed(conn, n_users: int) -> None:  # noqa: ANN001
+    with db.transaction(conn):
+        for key, value in {"reveal_delay_seconds": "0", "throttle_seconds": "0",
+                           "welcome_bonus": "0"}.items():
+            game_settings.set_value(conn, key, value, 0)
+        for uid in range(1, n_users + 1):
+            users.register(conn, uid, first_name=f"P{uid}", username=None, language_code="en",
+                           welcome_bonus=0, now=0)
+            ledger.transfer(conn, debit=ledger.ADJUST, credit=uid, amount=1_000_000,
+                            kind="adjust", key=f"seed:{uid}", now=0, reference="bench")
+
+
+def _one_duel(run, a: int, b: int, settings, now: int) -> None:  # noqa: ANN001
+    run(games.enter, a, "dice", BET, settings=settings, now=now)
+    lobby = run(games.enter, b, "dice", BET, settings=settings, now=now).lobby
+    run(duels.record_roll, lobby.id, 1, a, 6, now=now)
+    run(duels.record_roll, lobby.id, 1, b, 1, now=now)
+    run(duels.advance, lobby.id, settings=settings, now=now)
+
+
+def bench_domain(n: int) -> dict[str, float]:
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = db.open_db(Path(tmp) / "d.db", create=True)
+        db.migrate(conn)
+        _seed(conn, 100)
+        settings = game_settings.load(conn)
+
+        def run(fn, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+            return db.run_write(conn, fn, *args, **kw)
+
+        start = time.perf_counter()
+        for _ in range(n):
+            _one_duel(run, 1, 2, settings, 1)
+        out["domain_sync_duels_per_s"] = n / (time.perf_counter() - start)
+        assert not ledger.audit(conn)
+        conn.close()
+
+        async def via_store(pairs: int) -> float:
+            # `pairs` pairs of players duel at the same time, as players do in the bot; each
+            # pair plays its duels one after another. Units from different pairs share commits.
+            store = await db.Store.open(Path(tmp) / "d.db")
+
+            async def pair_plays(a: int, b: int, count: int) -> None:
+                bet = BET + a  # a bet of its own, so matchmaking pairs a with b
+                for _ in range(count):
+                    await store.write(games.enter, a, "dice", bet, settings=settings, now=1)
+                    lobby = (await store.write(games.enter, b, "dice", bet, settings=settings,
+                                               now=1)).lobby
+                    await store.write(duels.record_roll, lobby.id, 1, a, 6, now=1)
+                    await store.write(duels.record_roll, lobby.id, 1, b, 1, now=1)
+                    await store.write(duels.advance, lobby.id, settings=settings, now=1)
+
+            per_pair = max(1, n // pairs)
+            start = time.perf_counter()
+            try:
+                await asyncio.gather(*(pair_plays(2 * i + 1, 2 * i + 2, per_pair)
+                                       for i in range(pairs)))
+            finally:
+                elapsed = time.perf_counter() - start
+                await store.close()
+            return pairs * per_pair / elapsed
+
+        out["domain_store_duels_per_s"] = asyncio.run(via_store(1))
+        out["domain_store_concurrent_duels_per_s"] = asyncio.run(via_store(50))
+    return out
+
+
+async def _e2e(pairs: int, paced: int) -> dict[str, float]:
+    from botharness import start_bot
+    from fakeapi import FakeTelegram
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "e.db"
+        conn = db.open_db(path, create=True)
+        db.migrate(conn)
+        _seed(conn, 2 * max(pairs, paced))
+        conn.close()
+        async with FakeTelegram() as fake:
+            running = await start_bot(fake, path)
+            results_before = _results(fake)
+            start = time.perf_counter()
+            for uid in range(1, 2 * pairs + 1):
+                fake.send_text(uid, f"/dice {BET}")
+            await fake.wait_for(lambda: _results(fake) - results_before >= 2 * pairs,
+                                timeout=600)
+            elapsed = time.perf_counter() - start
+            out = {"e2e_duels": pairs, "e2e_duels_per_s": pairs / elapsed}
+
+            # paced: 100 updates/s, each a /dice from a fresh player; latency to first reply
+            await asyncio.sleep(0.5)
+            base = 2 * pairs
+            pushed: dict[int, float] = {}
+            for i in range(paced * 2):
+                uid = 1 + (i % (2 * paced))
+                uid = uid if base == 0 else uid  # reuse seeded players; each acts once
+                pushed[uid] = time.monotonic()
+                fake.send_text(uid, f"/dice {BET}")
+                await asyncio.sleep(0.01)
+            await fake.wait_for(lambda: _results(fake) - results_before >= 2 * pairs + 2 * paced,
+                                timeout=600)
+            latencies = []
+            for uid, at in pushed.items():
+                replies = [c.at for c in fake.sent(uid, "sendMessage") if c.at >= at]
+                if replies:
+                    latencies.append((min(replies) - at) * 1000)
+            latencies.sort()
+            out["paced_updates"] = len(pushed)
+            out["p50_ms"] = statistics.median(latencies)
+            out["p99_ms"] = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+            await running.stop()
+            assert not running.audit(), running.audit()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _results(fake) -> int:  # noqa: ANN001
+    return sum(1 for c in fake.sent(method="sendMessage")
+               if "You win" in c.params.get("text", "") or "wins the pot" in c.params.get("text", "")
+               or "split" in c.params.get("text", ""))
+
+
+async def _echo(updates: int) -> dict[str, float]:
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+    from fakeapi import FakeTelegram
+
+    async with FakeTelegram() as fake:
+        bot = Bot(fake.token, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)))
+        dp = Dispatcher()
+
+        @dp.message()
+        async def echo(message: Message) -> None:
+            await message.answer(message.text or "?")
+
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+        start = time.perf_counter()
+        for uid in range(1, updates + 1):
+            fake.send_text(uid, "hello")
+        await fake.wait_for(lambda: len(fake.sent(method="sendMessage")) >= updates, timeout=600)
+        elapsed = time.perf_counter() - start
+        await dp.stop_polling()
+        await task
+    return {"echo_updates_per_s": updates / elapsed,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _child(mode: str, pairs: int) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, __file__, f"--child={mode}", f"--pairs={pairs}"],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duels", type=int, default=2000)
+    parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--child", choices=["e2e", "echo"])
+    args = parser.parse_args()
+    if args.child == "e2e":
+        print(json.dumps(asyncio.run(_e2e(args.pairs, 50))))
+        return
+    if args.child == "echo":
+        # the same number of updates the e2e run handled: 2 per duel plus the paced 100
+        print(json.dumps(asyncio.run(_echo(2 * args.pairs + 100))))
+        return
+    figures = bench_domain(args.duels)
+    e2e = _child("e2e", args.pairs)
+    echo = _child("echo", args.pairs)
+    rows = [
+        ("domain duels/s (sync, 5 tx each)", f"{figures['domain_sync_duels_per_s']:.0f}", ">= 1000"),
+        ("domain duels/s (async Store, one pair)", f"{figures['domain_store_duels_per_s']:.0f}",
+         ""),
+        ("domain duels/s (async Store, 50 pairs at once)",
+         f"{figures['domain_store_concurrent_duels_per_s']:.0f}", ">= 1000"),
+        (f"end-to-end duels/s ({e2e['e2e_duels']} at once)", f"{e2e['e2e_duels_per_s']:.0f}",
+         ">= 100"),
+        (f"update->reply p50 ms ({e2e['paced_updates']} updates at 100/s)",
+         f"{e2e['p50_ms']:.1f}", ""),
+        ("update->reply p99 ms", f"{e2e['p99_ms']:.1f}", "< 50"),
+        ("peak RSS ludice MB", f"{e2e['peak_rss_mb']:.0f}", ""),
+        ("peak RSS bare aiogram echo MB", f"{echo['peak_rss_mb']:.0f}", ""),
+        ("RSS difference MB", f"{e2e['peak_rss_mb'] - echo['peak_rss_mb']:.0f}", "<= 30"),
+        ("bare echo updates/s", f"{echo['echo_updates_per_s']:.0f}", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, aim in rows:
+        print(f"{name.ljust(width)}  {value:>8}  {aim}")
+
+
+if __name__ == "__main__":
+    main()
