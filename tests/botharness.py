@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fakeapi import FakeTelegram
+from fakeapi import ApiError, Call, FakeTelegram
 
 from ludice import db, ledger
 from ludice import settings as game_settings
@@ -94,6 +95,7 @@ async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = Non
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
+        telegram_rules(fake)
         running = await start_bot(fake, db_path, clock)
         try:
             yield running
@@ -130,3 +132,143 @@ async def accept_terms(fake: FakeTelegram, user_id: int, name: str = "Alice",
     await fake.wait_for(lambda: fake.sent(user_id, "sendMessage")
                         and "reply_markup" in fake.sent(user_id, "sendMessage")[-1].params
                         and "keyboard" in fake.sent(user_id, "sendMessage")[-1].params["reply_markup"])
+
+
+# --- Bot API rules the fake leaves out ---------------------------------------------------
+
+_HTML_TAG = re.compile(
+    r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|a|span)"
+    r"((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>"
+)
+_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` with parse_mode HTML (None when it parses): every
+    `<` and `&` must start a supported tag or an entity, and tags must nest."""
+    stack: list[str] = []
+    pos = 0
+    for tag in _HTML_TAG.finditer(text):
+        if problem := _html_text_problem(text[pos:tag.start()]):
+            return problem
+        closing, name = tag.group(1), tag.group(2)
+        if not closing:
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return f"Bad Request: can't parse entities: unmatched end tag </{name}>"
+        pos = tag.end()
+    if problem := _html_text_problem(text[pos:]):
+        return problem
+    if stack:
+        return f"Bad Request: can't parse entities: can't find end tag for <{stack[-1]}>"
+    return None
+
+
+def _html_text_problem(chunk: str) -> str | None:
+    rest = _HTML_ENTITY.sub("", chunk)
+    if "<" in rest or "&" in rest:
+        return "Bad Request: can't parse entities: unsupported start tag or stray character"
+    return None
+
+
+def _handler(fake: FakeTelegram, method: str) -> Callable[[dict], Any]:
+    key = method.lower()
+    return fake._overrides.get(key) or getattr(fake, f"_m_{key}")
+
+
+def telegram_rules(fake: FakeTelegram) -> None:
+    """Make the fake refuse what real Telegram refuses and the fake lets through:
+    - text sent with parse_mode HTML must parse (an unescaped `<` or `&` in a name breaks it);
+    - messages sent with protect_content can't be forwarded (Bot API, forwardMessage)."""
+    for method in ("sendMessage", "editMessageText"):
+        inner = _handler(fake, method)
+
+        def check_html(p: dict, inner: Callable = inner) -> Any:
+            text = p.get("text")
+            if p.get("parse_mode") == "HTML" and isinstance(text, str):
+                if problem := html_problem(text):
+                    raise ApiError(problem)
+            return inner(p)
+
+        fake.set_response(method, check_html)
+    for method in ("sendMessage", "sendDice"):
+        inner = _handler(fake, method)
+
+        def mark_protected(p: dict, inner: Callable = inner) -> Any:
+            sent = inner(p)
+            if p.get("protect_content") is True:
+                sent["has_protected_content"] = True  # the stored message, as Telegram has it
+            return sent
+
+        fake.set_response(method, mark_protected)
+    forward = _handler(fake, "forwardMessage")
+
+    def refuse_protected(p: dict) -> Any:
+        source = fake.messages.get((_int(p.get("from_chat_id")), _int(p.get("message_id"))))
+        if source is not None and source.get("has_protected_content"):
+            raise ApiError("Bad Request: message can't be forwarded")
+        return forward(p)
+
+    fake.set_response("forwardMessage", refuse_protected)
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | str) and str(value).lstrip("-").isdigit() else 0
+
+
+class Gate:
+    """Holds calls of one Bot API method (after letting `skip` through) until released, so a
+    test can act while the bot waits on Telegram: `reached` is set when a call is held."""
+
+    def __init__(self, fake: FakeTelegram, method: str, skip: int = 0) -> None:
+        self._inner = _handler(fake, method)
+        self._skip = skip
+        self._open = asyncio.Event()
+        self._error: ApiError | None = None
+        self.reached = asyncio.Event()
+        fake.set_response(method, self._call)
+
+    async def _call(self, p: dict) -> Any:
+        if self._skip > 0:
+            self._skip -= 1
+        else:
+            self.reached.set()
+            await self._open.wait()
+            if self._error is not None:
+                raise self._error
+        result = self._inner(p)
+        return await result if asyncio.iscoroutine(result) else result
+
+    def release(self) -> None:
+        self._open.set()
+
+    def fail(self, description: str = "Internal Server Error", code: int = 500) -> None:
+        self._error = ApiError(description, code)
+        self._open.set()
+
+
+# --- waiting and looking -------------------------------------------------------------------
+
+async def settle(bot: Running, timeout: float = 5.0) -> None:
+    """Wait until every scripted update was fetched and handled, no duel is running and the
+    outbox is empty: after this, "nothing else happened" can be asserted."""
+    fake, app = bot.fake, bot.app
+    await fake.wait_for(fake.delivered, timeout)
+    await fake.wait_for(lambda: not app.dispatcher._handle_update_tasks and not app.duels.tasks
+                        and not bot.sql("SELECT 1 FROM outbox WHERE sent_at IS NULL"), timeout)
+
+
+async def callback_answer(fake: FakeTelegram, update: dict, timeout: float = 5.0) -> Call:
+    """The answerCallbackQuery call that answered the pressed button `update`."""
+    query_id = update["callback_query"]["id"]
+    return await fake.wait_for(lambda: next(
+        (c for c in fake.sent(method="answerCallbackQuery")
+         if str(c.params.get("callback_query_id")) == query_id), None), timeout)
+
+
+def state(bot: Running) -> tuple:
+    """Everything a refused action must leave alone: balances, lobbies, seats, transfers."""
+    return (bot.sql("SELECT id, balance FROM accounts ORDER BY id"),
+            bot.sql("SELECT id, status FROM lobbies ORDER BY id"),
+            bot.sql("SELECT count(*) FROM lobby_players"),
+            bot.sql("SELECT count(*) FROM transfers"))

@@ -77,8 +77,11 @@ class DuelRunner:
                 if lobby is None or lobby.status != "rolling":
                     return
                 everyone = await self.store.read(games.players, lobby_id)
-                thrown = [(p, await self._roll(lobby, p, everyone)) for p in waiting]
-                await self._show_to_others(lobby, everyone, thrown)
+                for player in waiting:
+                    # Shown as soon as it is recorded: a failure on the next roll must not
+                    # leave this die unseen.
+                    die = await self._roll(lobby, player, everyone)
+                    await self._show_to_others(lobby, everyone, die)
                 await asyncio.sleep(await self.store.read(_reveal_delay))
                 outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
                 self.mailer.kick()
@@ -113,7 +116,9 @@ class DuelRunner:
         emoji = GAMES[lobby.game].emoji
         for chat in [player] + [p for p in everyone if p != player]:
             try:
-                sent = await self.bot.send_dice(chat, emoji=emoji, protect_content=True)
+                # Not protect_content: Telegram refuses to forward protected messages, and the
+                # forward is how the others see this very die (the forwards are protected).
+                sent = await self.bot.send_dice(chat, emoji=emoji)
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot roll in chat %s: %s", lobby.id, chat, exc)
                 continue
@@ -129,17 +134,16 @@ class DuelRunner:
         return None
 
     async def _show_to_others(self, lobby: Lobby, everyone: list[int],
-                              thrown: list[tuple[int, tuple[int, int, int] | None]]) -> None:
+                              die: tuple[int, int, int] | None) -> None:
         # A second sendDice would be a different roll, so others see the same die forwarded.
-        for _player, die in thrown:
-            if die is None:
+        if die is None:
+            return
+        _value, chat, message_id = die
+        for other in everyone:
+            if other == chat:
                 continue
-            _value, chat, message_id = die
-            for other in everyone:
-                if other == chat:
-                    continue
-                try:
-                    await self.bot.forward_message(other, from_chat_id=chat,
-                                                   message_id=message_id, protect_content=True)
-                except UNREACHABLE as exc:
-                    log.info("duel %s: cannot forward die to %s: %s", lobby.id, other, exc)
+            try:
+                await self.bot.forward_message(other, from_chat_id=chat,
+                                               message_id=message_id, protect_content=True)
+            except UNREACHABLE as exc:
+                log.info("duel %s: cannot forward die to %s: %s", lobby.id, other, exc)
