@@ -132,3 +132,27 @@ CREATE TABLE outbox (
     error      TEXT
 ) STRICT;
 CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+
+-- step 3: Telegram Stars payments
+-- One row per successful payment, keyed by Telegram's charge id, written in the same
+-- transaction as the stars -> user transfer it pays for. A refund records its intent
+-- (refund_pending, credits already taken back) before Telegram is asked, so a crash between
+-- the two is finished by a retry or by reconciliation instead of being forgotten.
+CREATE TABLE payments (
+    charge_id           TEXT PRIMARY KEY,
+    user_id             INTEGER NOT NULL REFERENCES users (id),
+    stars               INTEGER NOT NULL CHECK (stars > 0),
+    credits             INTEGER NOT NULL CHECK (credits > 0),
+    payload             TEXT NOT NULL,
+    source              TEXT NOT NULL CHECK (source IN ('update', 'reconcile')),
+    status              TEXT NOT NULL DEFAULT 'credited'
+                        CHECK (status IN ('credited', 'refund_pending', 'refunded')),
+    created_at          INTEGER NOT NULL,
+    refund_reason       TEXT,
+    refund_taken        INTEGER CHECK (refund_taken IS NULL OR refund_taken >= 0),
+    refund_shortfall    INTEGER CHECK (refund_shortfall IS NULL OR refund_shortfall >= 0),
+    refund_requested_at INTEGER,
+    refunded_at         INTEGER,
+    refund_error        TEXT
+) STRICT;
+CREATE INDEX payments_user ON payments (user_id, created_at);

@@ -140,7 +140,19 @@ def audit(conn: sqlite3.Connection) -> list[str]:
     for row in conn.execute("SELECT name, balance FROM accounts WHERE id > 0 AND balance < 0"):
         problems.append(f"account {row['name']} is negative: {row['balance']}")
     problems.extend(_escrow_problems(conn))
+    problems.extend(_payment_problems(conn))
     return problems
+
+
+def _payment_problems(conn: sqlite3.Connection) -> list[str]:
+    # Every credit issued from `stars` is a payment of ours, less what refunds took back.
+    owed = conn.execute(
+        "SELECT coalesce(sum(credits - coalesce(refund_taken, 0)), 0) FROM payments"
+    ).fetchone()[0]
+    issued = -balance(conn, STARS)
+    if issued != owed:
+        return [f"the stars account issued {issued} credits but payments account for {owed}"]
+    return []
 
 
 def _escrow_problems(conn: sqlite3.Connection) -> list[str]:

@@ -139,3 +139,27 @@ def register(
         ledger.transfer(conn, debit=ledger.BONUS, credit=user_id, amount=welcome_bonus,
                         kind="welcome", key=f"welcome:{user_id}", now=now)
     return True, welcome_bonus
+
+
+DAY = 86_400
+
+
+class BonusNotDue(LudiceError):
+    def __init__(self, next_at: int) -> None:
+        super().__init__(f"the next daily bonus is due at {next_at}")
+        self.next_at = next_at
+
+
+def claim_daily(conn: sqlite3.Connection, user_id: int, amount: int, now: int) -> int:
+    """Grant the daily bonus once per rolling 24 hours; returns the new balance."""
+    if amount <= 0:
+        raise LudiceError("the daily bonus is off")
+    last = conn.execute(
+        "SELECT max(created_at) FROM transfers WHERE credit_id = ? AND kind = 'daily'",
+        (user_id,),
+    ).fetchone()[0]
+    if last is not None and now < last + DAY:
+        raise BonusNotDue(last + DAY)
+    ledger.transfer(conn, debit=ledger.BONUS, credit=user_id, amount=amount, kind="daily",
+                    key=f"daily:{user_id}:{now}", now=now)
+    return ledger.balance(conn, user_id)
