@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ludice import ledger, users
+from ludice import ledger, outbox, users
 from ludice.errors import LudiceError
 from ludice.settings import Settings
 
@@ -155,6 +155,9 @@ def credit(conn: sqlite3.Connection, charge_id: str, payer_id: int, payload: str
     ledger.transfer(conn, debit=ledger.STARS, credit=payer_id, amount=parsed.credits,
                     kind="topup", key=f"topup:{charge_id}", now=now,
                     reference=f"{parsed.stars} stars")
+    outbox.add(conn, payer_id, "topup_receipt", now, stars=parsed.stars,
+               credits=parsed.credits, charge_id=charge_id,
+               balance=ledger.balance(conn, payer_id))
     return get(conn, charge_id), True
 
 
