@@ -157,17 +157,37 @@ def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
             f"({len(steps)}); upgrade ludice instead of running an older one against it"
         )
     for number, sql in steps[before:]:
-        # executescript would COMMIT between statements; one script holding BEGIN ... COMMIT
-        # keeps the step and its version bump in one transaction, and a failure rolls back.
-        try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
-            )
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreError(f"migration step {number} failed: {exc}") from exc
+        _apply_step(conn, number, sql)
     return before, len(steps)
+
+
+def _statements(sql: str) -> list[str]:
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):  # knows CREATE TRIGGER ... END;
+            if buffer.strip().strip(";").strip():
+                statements.append(buffer)
+            buffer = ""
+    if buffer.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
+    ):
+        raise StoreError(f"unterminated statement in migrations.sql: {buffer.strip()[:60]}")
+    return statements
+
+
+def _apply_step(conn: sqlite3.Connection, number: int, sql: str) -> None:
+    """One step and its version bump in one transaction. The version is read again under the
+    write lock, so two processes migrating a fresh file at once apply each step once."""
+    with transaction(conn):
+        if schema_version(conn) >= number:
+            return
+        for statement in _statements(sql):
+            try:
+                conn.execute(statement)
+            except sqlite3.Error as exc:
+                raise StoreError(f"migration step {number} failed: {exc}") from exc
+        conn.execute(f"PRAGMA user_version = {number}")
 
 
 def require_current(conn: sqlite3.Connection) -> None:
@@ -208,6 +228,9 @@ def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Path:
     """A consistent copy of a live database: VACUUM INTO a temp file beside the target, fsync,
     rename over the target, then prove the copy opens clean."""
     dest = Path(dest).resolve()
+    live = Path(conn.execute("PRAGMA database_list").fetchone()[2]).resolve()
+    if dest == live or (dest.exists() and os.path.samefile(dest, live)):
+        raise StoreError(f"{dest} is the live database itself; back up to another file")
     if dest.is_dir():
         raise StoreError(f"{dest} is a directory; give the backup a file name")
     if not dest.parent.is_dir():

@@ -192,8 +192,11 @@ def adjust(
     if amount > 0:
         return transfer(conn, debit=ADJUST, credit=user_id, amount=amount, kind="adjust",
                         key=key, now=now, reference=reason)
-    held = balance(conn, user_id)
-    if held < -amount:
-        raise InsufficientFunds(f"user {user_id} holds {held}; cannot take {-amount}")
-    return transfer(conn, debit=user_id, credit=ADJUST, amount=-amount, kind="adjust",
-                    key=key, now=now, reference=reason)
+    # The balance CHECK refuses an overdraw; a retry of an applied key replays before it.
+    try:
+        return transfer(conn, debit=user_id, credit=ADJUST, amount=-amount, kind="adjust",
+                        key=key, now=now, reference=reason)
+    except InsufficientFunds:
+        raise InsufficientFunds(
+            f"user {user_id} holds {balance(conn, user_id)}; cannot take {-amount}"
+        ) from None

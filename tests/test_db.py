@@ -1,0 +1,536 @@
+"""The SQLite store: pragmas, migrations, units of work, schema guards, concurrency, backups.
+Everything runs against real database files in a temp dir."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ludice import db, ledger
+from ludice.errors import InsufficientFunds, StoreError
+
+NOW = 1_700_000_000
+
+
+def table_names(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def schema_sql(conn: sqlite3.Connection) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")]
+
+
+def transfer_rows(conn: sqlite3.Connection) -> list[tuple]:
+    return [tuple(r) for r in conn.execute("SELECT * FROM transfers ORDER BY id")]
+
+
+def balances(conn: sqlite3.Connection) -> dict[int, int]:
+    return {r[0]: r[1] for r in conn.execute("SELECT id, balance FROM accounts")}
+
+
+# -- opening --------------------------------------------------------------------------------
+
+def test_pragmas_read_back(conn):
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS
+    assert db.BUSY_TIMEOUT_MS >= 1000
+    assert conn.isolation_level is None  # we own BEGIN/COMMIT
+    assert not conn.in_transaction
+
+
+def test_open_missing_file_refused_and_not_created(tmp_path):
+    path = tmp_path / "nope.db"
+    with pytest.raises(StoreError, match="no database at"):
+        db.open_db(path)
+    with pytest.raises(StoreError, match="no database at"):
+        db.open_current(path)
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_garbage_file_is_a_store_error(tmp_path):
+    path = tmp_path / "not-a.db"
+    path.write_bytes(b"this is not an sqlite database, not at all. " * 100)
+    with pytest.raises(StoreError, match="not a usable SQLite database"):
+        db.open_db(path)
+
+
+def test_open_current_refuses_unmigrated(tmp_path):
+    path = tmp_path / "fresh.db"
+    db.open_db(path, create=True).close()
+    with pytest.raises(StoreError, match="ludice db migrate"):
+        db.open_current(path)
+
+
+# -- migrations -----------------------------------------------------------------------------
+
+def test_migrate_from_zero_then_noop(tmp_path):
+    latest = db.latest_version()
+    assert latest >= 2
+    conn = db.open_db(tmp_path / "m.db", create=True)
+    try:
+        assert db.schema_version(conn) == 0
+        assert db.migrate(conn) == (0, latest)
+        assert db.schema_version(conn) == latest
+        assert {"users", "accounts", "transfers", "settings", "meta", "lobbies",
+                "lobby_players", "rolls"} <= table_names(conn)
+        before = schema_sql(conn)
+        assert db.migrate(conn) == (latest, latest)
+        assert db.migrate(conn) == (latest, latest)
+        assert schema_sql(conn) == before
+        assert not conn.in_transaction
+        db.require_current(conn)
+        # The system accounts are seeded exactly once.
+        assert {r[0] for r in conn.execute("SELECT id FROM accounts")} == {
+            ledger.HOUSE, ledger.ESCROW, ledger.STARS, ledger.BONUS, ledger.ADJUST}
+    finally:
+        conn.close()
+
+
+def test_newer_schema_is_refused(db_path):
+    latest = db.latest_version()
+    raw = sqlite3.connect(db_path)
+    raw.execute(f"PRAGMA user_version = {latest + 1}")
+    raw.close()
+    conn = db.open_db(db_path)
+    try:
+        before = schema_sql(conn)
+        with pytest.raises(StoreError, match=r"newer than this ludice knows.*upgrade ludice"):
+            db.migrate(conn)
+        assert db.schema_version(conn) == latest + 1
+        assert schema_sql(conn) == before
+        with pytest.raises(StoreError, match="newer than this ludice knows"):
+            db.require_current(conn)
+    finally:
+        conn.close()
+    with pytest.raises(StoreError, match=f"schema version {latest + 1}.*upgrade ludice"):
+        db.open_current(db_path)
+
+
+def test_failing_step_leaves_version_and_schema_unchanged(db_path, monkeypatch):
+    latest = db.latest_version()
+    real = db.migrations_text()
+    bad_step = (
+        f"\n-- step {latest + 1}: a step that breaks half-way\n"
+        "CREATE TABLE half_done (x INTEGER) STRICT;\n"
+        "INSERT INTO accounts (id, name) VALUES (-99, 'half');\n"
+        "INSERT INTO no_such_table VALUES (1);\n"
+    )
+    monkeypatch.setattr(db, "migrations_text", lambda: real + bad_step)
+    assert db.latest_version() == latest + 1
+    conn = db.open_db(db_path)
+    try:
+        before_schema, before_balances = schema_sql(conn), balances(conn)
+        with pytest.raises(StoreError, match=f"migration step {latest + 1} failed.*no_such_table"):
+            db.migrate(conn)
+        assert not conn.in_transaction
+        assert db.schema_version(conn) == latest
+        assert "half_done" not in table_names(conn)
+        assert schema_sql(conn) == before_schema
+        assert balances(conn) == before_balances
+    finally:
+        conn.close()
+    # Another connection sees the same: nothing of the step was committed.
+    fresh = sqlite3.connect(db_path)
+    assert fresh.execute("PRAGMA user_version").fetchone()[0] == latest
+    assert "half_done" not in table_names(fresh)
+    fresh.close()
+
+
+def test_failing_step_from_zero_keeps_the_good_steps(tmp_path, monkeypatch):
+    text = (
+        "-- step 1: good\nCREATE TABLE one (x INTEGER) STRICT;\n"
+        "-- step 2: bad\nCREATE TABLE two (x INTEGER) STRICT;\nSELECT * FROM nowhere;\n"
+    )
+    monkeypatch.setattr(db, "migrations_text", lambda: text)
+    conn = db.open_db(tmp_path / "z.db", create=True)
+    try:
+        with pytest.raises(StoreError, match="migration step 2 failed"):
+            db.migrate(conn)
+        assert db.schema_version(conn) == 1
+        assert table_names(conn) == {"one"}
+    finally:
+        conn.close()
+
+
+def test_parse_steps_demands_numbered_steps():
+    assert db.parse_steps("-- step 1: a\nSELECT 1;\n-- step 2\nSELECT 2;\n") == [
+        (1, "\nSELECT 1;\n"), (2, "\nSELECT 2;\n")]
+    with pytest.raises(StoreError, match=r"numbered 1\.\.n"):
+        db.parse_steps("-- step 1\nSELECT 1;\n-- step 3\nSELECT 3;\n")
+    with pytest.raises(StoreError, match=r"numbered 1\.\.n"):
+        db.parse_steps("-- step 2\nSELECT 1;\n")
+
+
+def test_packaged_or_source_migrations_are_the_repo_file():
+    repo_file = Path(__file__).resolve().parent.parent / "migrations.sql"
+    assert db.migrations_text() == repo_file.read_text(encoding="utf-8")
+
+
+def test_concurrent_migrations_on_a_fresh_file(tmp_path):
+    path = tmp_path / "race.db"
+    db.open_db(path, create=True).close()
+    holder = db.open_db(path)
+    holder.execute("BEGIN IMMEDIATE")  # both migrators read version 0, then queue here
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        conn = db.open_db(path)
+        try:
+            db.migrate(conn)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    holder.execute("COMMIT")
+    holder.close()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+# -- units of work --------------------------------------------------------------------------
+
+def test_transaction_rolls_back_the_whole_unit(conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+    with db.transaction(conn):
+        ledger.transfer(conn, debit=ledger.BONUS, credit=1, amount=100, kind="bonus",
+                        key="seed", now=NOW)
+    before_rows, before_balances = transfer_rows(conn), balances(conn)
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), db.transaction(conn):
+        ledger.transfer(conn, debit=1, credit=2, amount=30, kind="gift", key="a", now=NOW)
+        assert ledger.balance(conn, 2) == 30  # visible inside the unit
+        raise Boom
+    assert not conn.in_transaction
+    assert transfer_rows(conn) == before_rows
+    assert balances(conn) == before_balances
+    assert ledger.audit(conn) == []
+    # The key of the rolled-back transfer was never recorded: it can be used for real now.
+    with db.transaction(conn):
+        t = ledger.transfer(conn, debit=1, credit=2, amount=30, kind="gift", key="a", now=NOW)
+    assert not t.replayed
+    assert ledger.balance(conn, 2) == 30
+
+
+def test_failed_second_transfer_undoes_the_first(conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+    before_rows, before_balances = transfer_rows(conn), balances(conn)
+    with pytest.raises(InsufficientFunds), db.transaction(conn):
+        ledger.transfer(conn, debit=ledger.BONUS, credit=1, amount=10, kind="bonus",
+                        key="b", now=NOW)
+        ledger.transfer(conn, debit=1, credit=2, amount=11, kind="gift", key="g", now=NOW)
+    assert transfer_rows(conn) == before_rows
+    assert balances(conn) == before_balances
+
+
+def test_transaction_refuses_nesting(conn):
+    with db.transaction(conn):
+        with pytest.raises(StoreError, match="already open"), db.transaction(conn):
+            pass
+        assert conn.in_transaction  # the outer unit is untouched by the refused inner one
+    assert not conn.in_transaction
+
+
+def test_run_write_commits_and_returns(conn, make_user):
+    make_user(conn, 5)
+    t = db.run_write(conn, ledger.adjust, 5, 7, reason="r", key="k", now=NOW)
+    assert t.amount == 7
+    assert not conn.in_transaction
+    assert ledger.balance(conn, 5) == 7
+
+
+def test_transaction_waits_for_another_writer(db_path):
+    """BEGIN IMMEDIATE queues on busy_timeout instead of failing while another connection
+    holds the write lock."""
+    holder = db.open_current(db_path)
+    waiter = db.open_current(db_path)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        released = threading.Timer(0.2, lambda: holder.execute("COMMIT"))
+        released.start()
+        start = time.monotonic()
+        with db.transaction(waiter):
+            waiter.execute("INSERT INTO meta (key, value) VALUES ('w', 'x')")
+        assert time.monotonic() - start >= 0.1
+        released.join()
+    finally:
+        holder.close()
+        waiter.close()
+
+
+# -- schema guards --------------------------------------------------------------------------
+
+def test_strict_tables_reject_wrong_types(conn, make_user):
+    make_user(conn, 1)
+    cases = [
+        "INSERT INTO accounts (id, name, balance) VALUES (77, 'x', 'lots')",
+        "INSERT INTO accounts (id, name, balance) VALUES (78, 'y', 1.5)",
+        "INSERT INTO transfers (debit_id, credit_id, amount, kind, idem_key, created_at)"
+        " VALUES (-4, 1, 2.5, 'bonus', 'k1', 1)",
+        "INSERT INTO transfers (debit_id, credit_id, amount, kind, idem_key, created_at)"
+        " VALUES (-4, 1, 'ten', 'bonus', 'k2', 1)",
+        "INSERT INTO users (id, first_name, created_at, last_seen_at) VALUES ('bob', '', 1, 1)",
+        "INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 'yesterday')",
+    ]
+    for sql in cases:
+        with pytest.raises(sqlite3.IntegrityError, match=r"cannot store|datatype mismatch"):
+            conn.execute(sql)
+    assert ledger.audit(conn) == []
+    assert transfer_rows(conn) == []
+
+
+def test_not_null_and_checks(conn, make_user):
+    make_user(conn, 1)
+    base = ("INSERT INTO transfers (debit_id, credit_id, amount, kind, idem_key, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)")
+    bad = [
+        (-4, 1, None, "bonus", "k1", 1),     # NULL amount (a CHECK alone would let it pass)
+        (-4, 1, 0, "bonus", "k2", 1),        # amount must be positive
+        (-4, 1, -3, "bonus", "k3", 1),
+        (-4, -4, 5, "bonus", "k4", 1),       # debit == credit
+        (-4, 1, 5, "", "k5", 1),             # empty kind
+        (-4, 1, 5, "x" * 33, "k6", 1),       # kind too long
+        (-4, 1, 5, "bonus", None, 1),        # no idempotency key
+        (-4, 999, 5, "bonus", "k7", 1),      # no such account (foreign key)
+    ]
+    for row in bad:
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(base, row)
+    assert transfer_rows(conn) == []
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO users (id, first_name, created_at, last_seen_at, banned_at)"
+                     " VALUES (9, '', 1, 1, 5)")  # banned without a reason
+
+
+def test_transfers_are_immutable(conn, make_user):
+    make_user(conn, 1)
+    with db.transaction(conn):
+        ledger.transfer(conn, debit=ledger.BONUS, credit=1, amount=10, kind="bonus",
+                        key="k", now=NOW)
+    before = transfer_rows(conn)
+    with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+        conn.execute("UPDATE transfers SET amount = 1000")
+    with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+        conn.execute("DELETE FROM transfers")
+    with pytest.raises(sqlite3.DatabaseError, match="immutable"), db.transaction(conn):
+        conn.execute("UPDATE transfers SET credit_id = -1 WHERE id = 1")
+    assert transfer_rows(conn) == before
+    assert ledger.balance(conn, 1) == 10
+
+
+def test_raw_insert_cannot_take_a_user_below_zero(conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+    conn.execute("INSERT INTO transfers (debit_id, credit_id, amount, kind, idem_key, created_at)"
+                 " VALUES (-4, 1, 5, 'bonus', 'seed', 1)")
+    before_rows, before_balances = transfer_rows(conn), balances(conn)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        conn.execute("INSERT INTO transfers (debit_id, credit_id, amount, kind, idem_key,"
+                     " created_at) VALUES (1, 2, 6, 'gift', 'too-much', 1)")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        conn.execute("UPDATE accounts SET balance = -1 WHERE id = 1")
+    assert transfer_rows(conn) == before_rows
+    assert balances(conn) == before_balances
+    # System accounts may go negative: that is how credits are issued.
+    assert ledger.balance(conn, ledger.BONUS) == -5
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+WRITER = textwrap.dedent("""
+    import os, sys, time
+    from ludice import db, ledger
+    path, tag, user, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    conn = db.open_current(path)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path + ".go") and time.monotonic() < deadline:
+        time.sleep(0.001)  # start together, so the writers really overlap
+    for i in range(n):
+        with db.transaction(conn):
+            ledger.adjust(conn, user, 1, reason="load", key=f"{tag}:{i}", now=i)
+            if i % 2:
+                ledger.adjust(conn, user, -1, reason="load", key=f"{tag}:{i}:back", now=i)
+    conn.close()
+""")
+
+
+def test_two_processes_write_at_once(db_path, conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+    n = 200
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), tag, str(user), str(n)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for tag, user in (("p1", 1), ("p2", 2))
+    ]
+    Path(f"{db_path}.go").touch()
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+    count = conn.execute("SELECT count(*) FROM transfers").fetchone()[0]
+    assert count == 2 * (n + n // 2)
+    assert ledger.balance(conn, 1) == n - n // 2
+    assert ledger.balance(conn, 2) == n - n // 2
+    assert ledger.audit(conn) == []
+    assert db.integrity_problems(conn) == []
+
+
+async def test_store_serializes_concurrent_units(db_path, conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+    n = 200
+
+    def unit(c: sqlite3.Connection, i: int) -> int:
+        ledger.transfer(c, debit=ledger.BONUS, credit=1, amount=3, kind="bonus",
+                        key=f"bonus:{i}", now=NOW)
+        ledger.transfer(c, debit=1, credit=2, amount=2, kind="gift", key=f"gift:{i}", now=NOW)
+        return i
+
+    store = await db.Store.open(db_path)
+    try:
+        results = await asyncio.gather(*(store.write(unit, i) for i in range(n)))
+        assert sorted(results) == list(range(n))
+        assert await store.read(ledger.balance, 1) == n
+        assert await store.read(ledger.balance, 2) == 2 * n
+        assert await store.read(ledger.audit) == []
+    finally:
+        await store.close()
+    assert conn.execute("SELECT count(*) FROM transfers").fetchone()[0] == 2 * n
+    assert ledger.audit(conn) == []
+
+
+async def test_store_failed_unit_rolls_back_and_others_land(db_path, conn, make_user):
+    make_user(conn, 1)
+    make_user(conn, 2)
+
+    def unit(c: sqlite3.Connection, i: int) -> None:
+        ledger.transfer(c, debit=ledger.BONUS, credit=1, amount=5, kind="bonus",
+                        key=f"bonus:{i}", now=NOW)
+        # Every third unit tries to move more than user 1 holds: the bonus must go too.
+        amount = 10_000 if i % 3 == 0 else 5
+        ledger.transfer(c, debit=1, credit=2, amount=amount, kind="gift", key=f"gift:{i}",
+                        now=NOW)
+
+    store = await db.Store.open(db_path)
+    try:
+        results = await asyncio.gather(*(store.write(unit, i) for i in range(60)),
+                                       return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        assert len(failed) == 20
+        assert all(isinstance(r, InsufficientFunds) for r in failed)
+        assert await store.read(lambda c: c.in_transaction) is False
+    finally:
+        await store.close()
+    assert ledger.balance(conn, 1) == 0
+    assert ledger.balance(conn, 2) == 40 * 5
+    assert conn.execute("SELECT count(*) FROM transfers").fetchone()[0] == 80
+    assert ledger.audit(conn) == []
+
+
+async def test_store_open_creates_and_migrates(tmp_path):
+    path = tmp_path / "bot.db"
+    store = await db.Store.open(path)
+    try:
+        assert await store.read(db.schema_version) == db.latest_version()
+        assert await store.read(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
+    finally:
+        await store.close()
+
+
+async def test_store_open_refuses_newer_schema(db_path):
+    raw = sqlite3.connect(db_path)
+    raw.execute(f"PRAGMA user_version = {db.latest_version() + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="newer than this ludice knows"):
+        await db.Store.open(db_path)
+
+
+# -- backup ---------------------------------------------------------------------------------
+
+def test_backup_is_a_checked_copy(tmp_path, conn, make_user):
+    make_user(conn, 1)
+    for i in range(5):
+        with db.transaction(conn):
+            ledger.adjust(conn, 1, 10 + i, reason="r", key=f"k{i}", now=NOW)
+    dest_dir = tmp_path / "backups"
+    dest_dir.mkdir()
+    dest = dest_dir / "copy.db"
+    written = db.backup(conn, dest)
+    assert written == dest.resolve()
+    copy = db.open_current(dest)
+    try:
+        assert transfer_rows(copy) == transfer_rows(conn)
+        assert balances(copy) == balances(conn)
+        assert db.integrity_problems(copy) == []
+        assert ledger.audit(copy) == []
+    finally:
+        copy.close()
+    # Only the backup itself is left behind: no temp file, no stray journal.
+    assert sorted(p.name for p in dest_dir.iterdir()) == ["copy.db"]
+
+    # A second backup replaces the first one and carries the newer transfers.
+    with db.transaction(conn):
+        ledger.adjust(conn, 1, 1, reason="r", key="later", now=NOW)
+    db.backup(conn, dest)
+    copy = db.open_current(dest)
+    try:
+        assert transfer_rows(copy) == transfer_rows(conn)
+    finally:
+        copy.close()
+    assert sorted(p.name for p in dest_dir.iterdir()) == ["copy.db"]
+
+
+def test_backup_refuses_a_directory_or_missing_folder(tmp_path, conn):
+    target_dir = tmp_path / "somedir"
+    target_dir.mkdir()
+    with pytest.raises(StoreError, match="is a directory"):
+        db.backup(conn, target_dir)
+    assert list(target_dir.iterdir()) == []
+    missing = tmp_path / "missing" / "copy.db"
+    with pytest.raises(StoreError, match="does not exist"):
+        db.backup(conn, missing)
+    assert not missing.parent.exists()
+    assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
+
+
+def test_backup_refuses_the_live_database(db_path, conn, make_user):
+    make_user(conn, 1)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # as a busy bot would: frames still in WAL
+    for i in range(5):
+        with db.transaction(conn):
+            ledger.adjust(conn, 1, 5, reason="r", key=f"k{i}", now=NOW)
+    try:
+        db.backup(conn, db_path)
+    except StoreError:
+        refused = True
+    else:
+        refused = False
+    check = sqlite3.connect(db_path)
+    try:
+        intact = db.integrity_problems(check) == [] and ledger.balance(check, 1) == 25
+    finally:
+        check.close()
+    assert refused and intact
