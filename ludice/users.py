@@ -47,10 +47,9 @@ def resolve(conn: sqlite3.Connection, ref: str) -> User:
         if row is None:
             raise UnknownUser(f"no user @{name}")
         return User(*row)
-    try:
-        user_id = int(text)
-    except ValueError:
-        raise UnknownUser(f"{ref!r} is neither a numeric Telegram id nor an @username") from None
+    if not (text.isascii() and text.isdigit()):
+        raise UnknownUser(f"{ref!r} is neither a numeric Telegram id nor an @username")
+    user_id = int(text)
     user = get(conn, user_id)
     if user is None:
         raise UnknownUser(f"no user with id {user_id}")

@@ -194,10 +194,10 @@ def test_resolve(conn, make_user):
         users.resolve(conn, "@bob")
     with pytest.raises(UnknownUser, match="numeric Telegram id or @username"):
         users.resolve(conn, "@")
-    for garbage in ("ann_x", "", "4 2", "42abc", "@@", "1e3"):
+    for garbage in ("ann_x", "", "4 2", "42abc", "@@", "1e3", "4_2", "+42", "４２"):
         with pytest.raises(UnknownUser):
             users.resolve(conn, garbage)
-    with pytest.raises(UnknownUser, match="no user with id -1"):
+    with pytest.raises(UnknownUser, match="neither a numeric Telegram id"):
         users.resolve(conn, "-1")  # a system account is not a user
 
 
