@@ -19,7 +19,7 @@ IN_PLAY = ("open", "rolling")
 class GameRefused(LudiceError):
     """A player action the rules refuse; `reason` names a catalog text."""
 
-    def __init__(self, reason: str, **details: object) -> None:
+    def __init__(self, reason: str, /, **details: object) -> None:  # details may hold "reason"
         super().__init__(reason)
         self.reason = reason
         self.details = details

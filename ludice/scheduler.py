@@ -1,15 +1,17 @@
 """APScheduler wiring. The database row (`expires_at`) is the truth; the scheduler only
 triggers. Expiry jobs are rebuilt from the database at start-up with no misfire grace (a job
 that came due while the bot was down runs at once instead of being dropped), and a periodic
-sweep catches anything a lost job would have missed. No aiogram here: `notify` is whatever
-the caller wants to run after lobbies were refunded (the bot sends the outbox)."""
+sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
+whose runner stopped on an error, so no stake waits in escrow for the next restart. No aiogram
+here: `notify` is whatever the caller wants to run after lobbies were refunded (the bot sends
+the outbox)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.jobstores.base import JobLookupError
@@ -28,10 +30,12 @@ def _sweep_interval(conn: sqlite3.Connection) -> int:
 
 class Jobs:
     def __init__(self, store: Store, clock: Callable[[], float], notify: Callable[[], None],
-                 audit_interval: int = 3600) -> None:
+                 audit_interval: int = 3600,
+                 resume: Callable[[], Awaitable[int]] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.notify = notify
+        self.resume = resume  # restarts duels left rolling with nobody running them
         self.audit_interval = audit_interval
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
@@ -72,6 +76,8 @@ class Jobs:
         if expired:
             log.info("sweep refunded %d expired lobbies", len(expired))
             self.notify()
+        if self.resume is not None:
+            await self.resume()
         return len(expired)
 
     async def audit(self) -> list[str]:

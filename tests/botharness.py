@@ -78,8 +78,8 @@ def prepare_db(path: Path, settings: dict[str, str]) -> None:
 
 async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float] | None = None,
                     **config: Any) -> Running:
-    app = Application(Config(token=fake.token, db_path=db_path, api_url=fake.base_url,
-                             polling_timeout=1, drain_seconds=5, **config),
+    config = {"polling_timeout": 1, "drain_seconds": 5, **config}
+    app = Application(Config(token=fake.token, db_path=db_path, api_url=fake.base_url, **config),
                       **({"clock": clock} if clock else {}))
     await app.setup()
     task = asyncio.create_task(app.serve(handle_signals=False))
@@ -90,8 +90,8 @@ async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float
 @contextlib.asynccontextmanager
 async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = None,
                       **settings: Any) -> AsyncIterator[Running]:
-    """A fresh fake Telegram and a running bot; on exit the bot stops and the ledger audit
-    must be clean."""
+    """A fresh fake Telegram (held to the Bot API rules in `telegram_rules`) and a running
+    bot; on exit the bot stops and the ledger audit must be clean."""
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
@@ -129,9 +129,12 @@ async def accept_terms(fake: FakeTelegram, user_id: int, name: str = "Alice",
     fake.user(user_id, first_name=name, language_code=lang)
     fake.send_text(user_id, "/start")
     await press_button(fake, user_id, "terms")
-    await fake.wait_for(lambda: fake.sent(user_id, "sendMessage")
-                        and "reply_markup" in fake.sent(user_id, "sendMessage")[-1].params
-                        and "keyboard" in fake.sent(user_id, "sendMessage")[-1].params["reply_markup"])
+
+    def menu_shown() -> bool:
+        sent = fake.sent(user_id, "sendMessage")
+        return bool(sent) and "keyboard" in (sent[-1].params.get("reply_markup") or {})
+
+    await fake.wait_for(menu_shown)
 
 
 # --- Bot API rules the fake leaves out ---------------------------------------------------
@@ -185,9 +188,10 @@ def telegram_rules(fake: FakeTelegram) -> None:
 
         def check_html(p: dict, inner: Callable = inner) -> Any:
             text = p.get("text")
-            if p.get("parse_mode") == "HTML" and isinstance(text, str):
-                if problem := html_problem(text):
-                    raise ApiError(problem)
+            problem = (html_problem(text) if p.get("parse_mode") == "HTML"
+                       and isinstance(text, str) else None)
+            if problem:
+                raise ApiError(problem)
             return inner(p)
 
         fake.set_response(method, check_html)
@@ -221,6 +225,7 @@ class Gate:
     test can act while the bot waits on Telegram: `reached` is set when a call is held."""
 
     def __init__(self, fake: FakeTelegram, method: str, skip: int = 0) -> None:
+        self._fake, self._method = fake, method
         self._inner = _handler(fake, method)
         self._skip = skip
         self._open = asyncio.Event()
@@ -241,6 +246,10 @@ class Gate:
 
     def release(self) -> None:
         self._open.set()
+
+    def close(self) -> None:
+        """Stop holding: later calls go straight through (held ones stay as released)."""
+        self._fake.set_response(self._method, self._inner)
 
     def fail(self, description: str = "Internal Server Error", code: int = 500) -> None:
         self._error = ApiError(description, code)

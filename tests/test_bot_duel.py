@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botharness import accept_terms, running_bot, settle
+from botharness import accept_terms, html_problem, running_bot, settle
 
 
 async def test_two_players_from_start_to_settled_duel(tmp_path):
@@ -49,8 +49,8 @@ async def test_the_die_each_player_sees_is_the_one_that_counts(tmp_path):
             assert len(own) == 1
             forwarded = fake.sent(other, "forwardMessage")
             assert len(forwarded) == 1
-            shown = fake.messages[(other, max(m for c, m in fake.messages if c == other
-                                              and "dice" in fake.messages[(c, m)]))]
+            [shown] = [m for (chat, _), m in fake.messages.items()
+                       if chat == other and "dice" in m and "forward_origin" in m]
             assert int(forwarded[0].params["from_chat_id"]) == player
             assert forwarded[0].params.get("protect_content") is True
             assert shown["dice"]["value"] == (3 if player == 1 else 6)
@@ -137,3 +137,38 @@ async def test_names_are_escaped_in_html_texts(tmp_path):
         assert "Tom &lt;&amp;&gt; Jerry" in profile
         await settle(bot)
         assert not [c for c in fake.calls if c.answered_error]
+
+
+def test_the_harness_refuses_html_telegram_would_refuse():
+    assert html_problem("<b>ok</b> &amp; &lt;3 <i>fine</i>") is None
+    assert html_problem("Tom & Jerry")
+    assert html_problem("a <3 b")
+    assert html_problem("<b>unclosed")
+    assert html_problem("<b>crossed<i></b></i>")
+
+
+async def test_the_reveal_wait_does_not_hold_up_other_players(tmp_path):
+    async with running_bot(tmp_path, reveal_delay_seconds=1) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 3, "Carol")
+        fake.script_dice(1, 2)
+        await _duel(bot)
+        await fake.wait_for(lambda: len(fake.sent(method="forwardMessage")) == 2)
+        fake.send_text(3, "/profile")
+        await fake.wait_text(3, "Win rate", timeout=0.5)
+        assert bot.sql("SELECT status FROM lobbies") == [("rolling",)]  # still revealing
+        await fake.wait_text(2, "You win")
+
+
+async def test_darts_duel_throws_darts(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        fake.script_dice(6, 3)
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        fake.send_text(1, "/darts 30")
+        await fake.wait_text(1, "🎯 Lobby #1")
+        fake.send_text(2, "/darts 30")
+        win = await fake.wait_text(1, "You win")
+        assert win.startswith("🏆 🎯 Alice 6 vs Bob 3")
+        assert {c.params["emoji"] for c in fake.sent(method="sendDice")} == {"🎯"}

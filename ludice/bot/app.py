@@ -39,7 +39,8 @@ def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
     context = PlayerContext()
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
-    dp.include_routers(start.router, play.router, profile.router, fallback.router)
+    dp.include_routers(start.make_router(), play.make_router(), profile.make_router(),
+                       fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 
@@ -72,6 +73,14 @@ class Application:
         """Everything up to (not including) polling. Raises LudiceError for a bad token or an
         unreachable server, with a message meant for the person starting the bot."""
         self.store = await Store.open(self.config.db_path)
+        try:
+            await self._start()
+        except BaseException:
+            await self._close()  # a failed start leaves no session, thread or task behind
+            raise
+
+    async def _start(self) -> None:
+        assert self.store is not None
         problems = await self.store.read(ledger.audit)
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
@@ -84,23 +93,21 @@ class Application:
         try:
             me = await self.bot.get_me()
         except TelegramUnauthorizedError:
-            await self._close()
             raise LudiceError("Telegram rejected the bot token (check LUDICE_TOKEN)") from None
         except TelegramNetworkError as exc:
-            await self._close()
             raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
         log.info("running as @%s (id %s)", me.username, me.id)
         await self._set_commands()
         self.mailer = Mailer(self.bot, self.store, self.clock)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
-        self.jobs = Jobs(self.store, self.clock, self.mailer.kick)
+        self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover)
         self.dispatcher, self.guard = build_dispatcher(
             store=self.store, duels=self.duels, jobs=self.jobs, clock=self.clock,
             config=self.config,
         )
         rebuilt = await self.jobs.start()
-        await self.jobs.sweep()
         resumed = await self.duels.recover()
+        await self.jobs.sweep()
         log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
         self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
         self.mailer.kick()

@@ -9,6 +9,7 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
+from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -55,12 +56,14 @@ class DuelRunner:
         task.add_done_callback(lambda _: self.tasks.pop(lobby_id, None))
 
     async def recover(self) -> int:
-        """Finish duels a crash or stop left mid-way: recorded rolls stay, missing ones are
-        rolled, then the lobby settles as usual."""
+        """Finish duels a crash, a stop or an error left mid-way: recorded rolls stay,
+        missing ones are rolled, then the lobby settles as usual. Duels already running are
+        left alone; returns how many were (re)started."""
         in_play = await self.store.read(games.rolling_lobbies)
-        for lobby in in_play:
-            self.start(lobby.id)
-        return len(in_play)
+        idle = [lobby.id for lobby in in_play if lobby.id not in self.tasks]
+        for lobby_id in idle:
+            self.start(lobby_id)
+        return len(idle)
 
     async def drain(self, timeout: float) -> int:
         pending = list(self.tasks.values())
@@ -90,20 +93,21 @@ class DuelRunner:
         except Exception:
             # Left rolling: the next start-up (or the next recover) finishes it from the rolls
             # recorded so far, so a failure here never strands the stakes.
-            log.exception("duel %s stopped with an error; it will be resumed at start-up",
-                          lobby_id)
+            log.exception("duel %s stopped with an error; the next sweep resumes it", lobby_id)
 
     async def _announce(self, lobby_id: int) -> None:
         lobby = await self.store.read(games.get_lobby, lobby_id)
         if lobby is None or lobby.status != "rolling" or lobby.round != 1:
             return
+        if await self.store.read(duels.rolls, lobby_id, 1):
+            return  # resumed after a stop: the players heard it started the first time
         everyone = await self.store.read(games.players, lobby_id)
         names = await self.store.read(duels.names, everyone)
         langs = await self.store.read(_languages, everyone)
         pot = lobby.bet * len(everyone)
         for player in everyone:
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
-                     players=" vs ".join(names[p] for p in everyone))
+                     players=" vs ".join(escape(names[p]) for p in everyone))
             try:
                 await self.bot.send_message(player, text)
             except UNREACHABLE as exc:

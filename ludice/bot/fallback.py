@@ -7,15 +7,18 @@ from aiogram.types import CallbackQuery, Message
 
 from ludice.bot.texts import t
 
-router = Router(name="fallback")
 
-
-@router.callback_query()
 async def stale_button(query: CallbackQuery, lang: str) -> None:
     # Forged, malformed or from an older version of a keyboard: answer, change nothing.
     await query.answer(t(lang, "stale_button"), show_alert=True)
 
 
-@router.message()
 async def unknown_message(message: Message, lang: str) -> None:
     await message.answer(t(lang, "unknown_text"))
+
+
+def make_router() -> Router:
+    router = Router(name="fallback")
+    router.callback_query.register(stale_button)
+    router.message.register(unknown_message)
+    return router

@@ -3,8 +3,11 @@ re-check every field against the database."""
 
 from __future__ import annotations
 
+import contextlib
+
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from ludice.bot.texts import game_title, t
@@ -62,3 +65,13 @@ def leave(lang: str, lobby_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=t(lang, "leave_button"), callback_data=LeaveLobby(lobby_id=lobby_id))
     return kb.as_markup()
+
+
+async def drop(query: CallbackQuery) -> None:
+    """Remove the inline keyboard a button was pressed on. A message without one any more
+    (a replayed button, a double tap) or one Telegram won't edit is left alone: that is not
+    an error the player should hear about."""
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=None)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -21,10 +22,10 @@ from ludice.db import Store
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
-router = Router(name="play")
-router.message.middleware(Throttle())
-router.callback_query.middleware(Throttle())
 Clock = Callable[[], float]
+# Menu taps while a bet is awaited are menu taps, not bets (the menu handlers come later).
+MENU_BUTTONS = frozenset().union(*(button_texts(key) for key in
+                                   ("btn_play", "btn_profile", "btn_topup", "btn_help")))
 
 
 class PlayFlow(StatesGroup):
@@ -38,24 +39,28 @@ def _enter(conn: sqlite3.Connection, user_id: int, game: str, bet: int, now: int
 
 async def _play(message: Message, user_id: int, game: str, bet_text: str, *, lang: str,
                 store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
-                state: FSMContext) -> None:
+                state: FSMContext, refuse: Callable[[str], Awaitable] | None = None) -> bool:
+    """Enter matchmaking; a refusal goes to `refuse` (default: a reply). True if entered."""
+    refuse = refuse or message.answer
     now = int(clock())
     try:
         bet = rules.parse_bet(bet_text)
         entered = await store.write(_enter, user_id, game, bet, now)
     except rules.BetRefused as refused:
-        await message.answer(t(lang, refused.reason, limit=refused.limit))
-        return
+        await refuse(t(lang, refused.reason, limit=refused.limit))
+        return False
     except games.GameRefused as refused:
-        await message.answer(t(lang, refused.reason, **refused.details))
-        return
+        details = {k: escape(v) if isinstance(v, str) else v
+                   for k, v in refused.details.items()}
+        await refuse(t(lang, refused.reason, **details))
+        return False
     await state.clear()
     lobby = entered.lobby
     if entered.started:
         jobs.forget(lobby.id)
         duels.start(lobby.id)
         await message.answer(t(lang, "joined", lobby_id=lobby.id))
-        return
+        return True
     jobs.schedule_expiry(lobby.id, lobby.expires_at)
     expires = datetime.fromtimestamp(lobby.expires_at, UTC).strftime("%H:%M:%S")
     await message.answer(
@@ -63,6 +68,7 @@ async def _play(message: Message, user_id: int, game: str, bet_text: str, *, lan
           minutes=max(1, round((lobby.expires_at - now) / 60)), expires_at=expires),
         reply_markup=keyboards.leave(lang, lobby.id),
     )
+    return True
 
 
 async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, store: Store,
@@ -78,7 +84,6 @@ async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, stor
     )
 
 
-@router.message(Command("play", "dice", "darts"))
 async def cmd_play(message: Message, command: CommandObject, **deps) -> None:
     game = "darts" if command.command.lower() == "darts" else "dice"
     if command.args:
@@ -90,12 +95,10 @@ async def cmd_play(message: Message, command: CommandObject, **deps) -> None:
         await _ask_bet(message, message.from_user.id, game, **_pick(deps, _ASK))
 
 
-@router.message(F.text.in_(button_texts("btn_play")))
 async def btn_play(message: Message, lang: str) -> None:
     await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
 
 
-@router.callback_query(keyboards.ChooseGame.filter(F.game.in_(rules.PRIVATE_GAMES)))
 async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame,
                       **deps) -> None:
     await query.answer()
@@ -103,35 +106,36 @@ async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame,
         await _ask_bet(query.message, query.from_user.id, callback_data.game, **_pick(deps, _ASK))
 
 
-@router.callback_query(keyboards.ChooseBet.filter(F.game.in_(rules.PRIVATE_GAMES)))
 async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet,
                      **deps) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await _play(query.message, query.from_user.id, callback_data.game,
-                    str(callback_data.amount), **_pick(deps, _PLAY))
+    if not isinstance(query.message, Message):
+        await query.answer(t(deps["lang"], "stale_button"), show_alert=True)
+        return
+
+    async def refuse(text: str) -> None:  # the button itself says why, as an alert
+        await query.answer(text, show_alert=True)
+
+    if await _play(query.message, query.from_user.id, callback_data.game,
+                   str(callback_data.amount), refuse=refuse, **_pick(deps, _PLAY)):
+        await query.answer()
 
 
-@router.message(StateFilter(PlayFlow.choosing_bet), F.text, ~F.text.startswith("/"))
 async def typed_bet(message: Message, state: FSMContext, **deps) -> None:
     game = (await state.get_data()).get("game", "dice")
     await _play(message, message.from_user.id, game, message.text, state=state,
                 **_pick(deps, _PLAY, skip=("state",)))
 
 
-@router.message(Command("leave"))
 async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, clock: Clock) -> None:
     await _leave(message.answer, message.from_user.id, None, lang=lang, store=store, jobs=jobs,
                  clock=clock)
 
 
-@router.callback_query(keyboards.LeaveLobby.filter())
 async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
                        store: Store, jobs: Jobs, clock: Clock) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
-        if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
+        await keyboards.drop(query)
 
     await _leave(reply, query.from_user.id, callback_data.lobby_id, lang=lang, store=store,
                  jobs=jobs, clock=clock)
@@ -160,3 +164,22 @@ _ASK = ("lang", "store", "settings", "state")
 
 def _pick(deps: dict, names: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict:
     return {name: deps[name] for name in names if name not in skip}
+
+
+def make_router() -> Router:
+    """A fresh router (with its own throttle) per dispatcher: aiogram attaches a router to
+    one parent only, and throttle state belongs to one running bot."""
+    router = Router(name="play")
+    router.message.middleware(Throttle())
+    router.callback_query.middleware(Throttle())
+    router.message.register(cmd_play, Command("play", "dice", "darts"))
+    router.message.register(btn_play, F.text.in_(button_texts("btn_play")))
+    router.callback_query.register(
+        choose_game, keyboards.ChooseGame.filter(F.game.in_(rules.PRIVATE_GAMES)))
+    router.callback_query.register(
+        choose_bet, keyboards.ChooseBet.filter(F.game.in_(rules.PRIVATE_GAMES)))
+    router.message.register(typed_bet, StateFilter(PlayFlow.choosing_bet), F.text,
+                            ~F.text.startswith("/"), ~F.text.in_(MENU_BUTTONS))
+    router.message.register(cmd_leave, Command("leave"))
+    router.callback_query.register(leave_button, keyboards.LeaveLobby.filter())
+    return router

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -14,7 +15,6 @@ from ludice.bot.texts import button_texts, t
 from ludice.db import Store
 from ludice.users import User
 
-router = Router(name="profile")
 HISTORY_SIZE = 15
 
 
@@ -22,11 +22,10 @@ def _profile(conn: sqlite3.Connection, user_id: int) -> dict:
     return {"balance": ledger.balance(conn, user_id), **duels.player_stats(conn, user_id)}
 
 
-@router.message(Command("profile"))
-@router.message(F.text.in_(button_texts("btn_profile")))
 async def cmd_profile(message: Message, player: User, lang: str, store: Store) -> None:
     figures = await store.read(_profile, player.id)
-    await message.answer(t(lang, "profile", name=player.first_name or player.label, **figures))
+    await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
+                           **figures))
 
 
 def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
@@ -41,7 +40,6 @@ def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
 _KNOWN = {"h_welcome", "h_daily", "h_stake", "h_refund", "h_payout", "h_adjust", "h_topup"}
 
 
-@router.message(Command("history"))
 async def cmd_history(message: Message, player: User, lang: str, store: Store) -> None:
     entries = await store.read(ledger.history, player.id, HISTORY_SIZE)
     if not entries:
@@ -51,7 +49,15 @@ async def cmd_history(message: Message, player: User, lang: str, store: Store) -
     await message.answer(t(lang, "history_title") + "\n" + "\n".join(lines))
 
 
-@router.message(Command("topup"))
-@router.message(F.text.in_(button_texts("btn_topup")))
 async def cmd_topup(message: Message, lang: str) -> None:
     await message.answer(t(lang, "topup_soon"))
+
+
+def make_router() -> Router:
+    router = Router(name="profile")
+    router.message.register(cmd_profile, Command("profile"))
+    router.message.register(cmd_profile, F.text.in_(button_texts("btn_profile")))
+    router.message.register(cmd_history, Command("history"))
+    router.message.register(cmd_topup, Command("topup"))
+    router.message.register(cmd_topup, F.text.in_(button_texts("btn_topup")))
+    return router

@@ -17,10 +17,7 @@ from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def cmd_start(message: Message, player: users.User | None, lang: str, store: Store) -> None:
     if player is None or player.terms_accepted_at is None:
         await message.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang))
@@ -30,13 +27,11 @@ async def cmd_start(message: Message, player: users.User | None, lang: str, stor
                          reply_markup=keyboards.menu(lang))
 
 
-@router.callback_query(keyboards.AcceptTerms.filter())
 async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
     sender = query.from_user
     first, bonus = await store.write(_register, sender, int(clock()))
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    await keyboards.drop(query)
     balance = await store.read(ledger.balance, sender.id)
     if not first:
         text = t(lang, "already_accepted") + "\n" + t(lang, "welcome_back", balance=balance)
@@ -52,8 +47,6 @@ def _register(conn: sqlite3.Connection, sender: User, now: int) -> tuple[bool, i
                           welcome_bonus=load(conn).welcome_bonus, now=now)
 
 
-@router.message(Command("help"))
-@router.message(F.text.in_(button_texts("btn_help")))
 async def cmd_help(message: Message, lang: str, settings: Settings) -> None:
     fee = settings.house_fee_percent
     fee_part = t(lang, "fee_part", fee=fee) if fee else ""
@@ -62,6 +55,15 @@ async def cmd_help(message: Message, lang: str, settings: Settings) -> None:
                            min_bet=settings.min_bet, max_bet=settings.max_bet))
 
 
-@router.message(Command("privacy"))
 async def cmd_privacy(message: Message, lang: str) -> None:
     await message.answer(t(lang, "privacy"))
+
+
+def make_router() -> Router:
+    router = Router(name="start")
+    router.message.register(cmd_start, CommandStart())
+    router.callback_query.register(accept_terms, keyboards.AcceptTerms.filter())
+    router.message.register(cmd_help, Command("help"))
+    router.message.register(cmd_help, F.text.in_(button_texts("btn_help")))
+    router.message.register(cmd_privacy, Command("privacy"))
+    return router
