@@ -28,14 +28,20 @@ def _sweep_interval(conn: sqlite3.Connection) -> int:
     return load(conn).sweep_interval_seconds
 
 
+def _reconcile_interval(conn: sqlite3.Connection) -> int:
+    return load(conn).reconcile_interval_seconds
+
+
 class Jobs:
     def __init__(self, store: Store, clock: Callable[[], float], notify: Callable[[], None],
                  audit_interval: int = 3600,
-                 resume: Callable[[], Awaitable[int]] | None = None) -> None:
+                 resume: Callable[[], Awaitable[int]] | None = None,
+                 reconcile: Callable[[], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.notify = notify
         self.resume = resume  # restarts duels left rolling with nobody running them
+        self.reconcile = reconcile  # payments against Telegram's star transactions
         self.audit_interval = audit_interval
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
@@ -49,6 +55,10 @@ class Jobs:
                                misfire_grace_time=None, coalesce=True, max_instances=1)
         self.scheduler.add_job(self.audit, "interval", id="audit", seconds=self.audit_interval,
                                misfire_grace_time=None, coalesce=True, max_instances=1)
+        if self.reconcile is not None:
+            self.scheduler.add_job(self.reconcile, "interval", id="reconcile",
+                                   seconds=await self.store.read(_reconcile_interval),
+                                   misfire_grace_time=None, coalesce=True, max_instances=1)
         return len(open_now)
 
     def shutdown(self) -> None:

@@ -91,7 +91,7 @@ async def test_menu_buttons_still_work_while_a_bet_is_awaited(tmp_path):
         fake.send_text(1, "/dice")
         await fake.wait_text(1, "type an amount")
         await _refused(bot, 1, "👤 Profile", "Win rate")
-        await _refused(bot, 1, "🔝 Top up", "coming soon")
+        await _refused(bot, 1, "🔝 Top up", "turned off")
         await _refused(bot, 1, "❓ Help", "How ludice works")
 
 

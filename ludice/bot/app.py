@@ -16,8 +16,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, ErrorEvent
 
-from ludice import ledger
-from ludice.bot import fallback, play, profile, start
+from ludice import ledger, stars
+from ludice.bot import fallback, payments, play, profile, start
 from ludice.bot.duel import DuelRunner
 from ludice.bot.mailer import Mailer
 from ludice.bot.middlewares import PlayerContext, UpdateGuard
@@ -29,7 +29,8 @@ from ludice.errors import LudiceError
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
-COMMANDS = ("start", "play", "profile", "topup", "history", "leave", "help", "privacy")
+COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "help", "privacy",
+            "paysupport")
 
 
 def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
@@ -40,7 +41,7 @@ def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     dp.include_routers(start.make_router(), play.make_router(), profile.make_router(),
-                       fallback.make_router())
+                       payments.make_router(), fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 
@@ -100,17 +101,36 @@ class Application:
         await self._set_commands()
         self.mailer = Mailer(self.bot, self.store, self.clock)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
-        self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover)
+        self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
+                         reconcile=self.reconcile)
         self.dispatcher, self.guard = build_dispatcher(
-            store=self.store, duels=self.duels, jobs=self.jobs, clock=self.clock,
-            config=self.config,
+            store=self.store, duels=self.duels, jobs=self.jobs, mailer=self.mailer,
+            clock=self.clock, config=self.config,
         )
         rebuilt = await self.jobs.start()
+        await self.reconcile()
         resumed = await self.duels.recover()
         await self.jobs.sweep()
         log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
         self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
         self.mailer.kick()
+
+    async def reconcile(self) -> None:
+        """Payments Telegram took but we never credited, refunds to record or retry. A
+        failure is logged and retried at the next interval, never fatal."""
+        api = stars.BotApi(self.config.token, self.config.api_url)
+        try:
+            report, failing = await stars.reconcile(api, self.store.write, self.store.read,
+                                                    self.clock)
+        except LudiceError as exc:
+            log.warning("payment reconciliation failed: %s", exc)
+            return
+        if report.credited or report.refunds_recorded:
+            log.info("reconciliation credited %s, recorded refunds %s", report.credited,
+                     report.refunds_recorded)
+            self.mailer.kick()
+        for problem in failing:
+            log.warning("reconciliation: %s", problem)
 
     async def _set_commands(self) -> None:
         for lang in LANGUAGES:

@@ -31,6 +31,14 @@ class LeaveLobby(CallbackData, prefix="leave"):
     lobby_id: int
 
 
+class ChoosePack(CallbackData, prefix="pack"):
+    stars: int
+
+
+class ClaimBonus(CallbackData, prefix="bonus"):
+    pass
+
+
 def terms(lang: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(text=t(lang, "terms_button"), callback_data=AcceptTerms())
@@ -75,3 +83,18 @@ async def drop(query: CallbackQuery) -> None:
     if isinstance(message, Message) and message.reply_markup is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
+
+
+def packs(lang: str, stars: tuple[int, ...], rate: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for amount in stars:
+        kb.button(text=t(lang, "pack_button", stars=amount, credits=amount * rate),
+                  callback_data=ChoosePack(stars=amount))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def bonus(lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "bonus_button"), callback_data=ClaimBonus())
+    return kb.as_markup()

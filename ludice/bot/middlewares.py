@@ -63,6 +63,8 @@ def _context(conn: Any, user_id: int) -> tuple[users.User | None, game_settings.
 def _open_before_terms(event: TelegramObject) -> bool:
     if isinstance(event, CallbackQuery):
         return event.data == keyboards.AcceptTerms().pack()
+    if isinstance(event, Message) and event.successful_payment:
+        return True  # Telegram already took the stars: a receipt must never be held back
     if isinstance(event, Message) and event.text:
         command = event.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
         return command in OPEN_COMMANDS

@@ -22,7 +22,6 @@ from ludice.bot.texts import button_texts, language, t
 from ludice.db import Store
 from ludice.settings import Settings, load
 
-router = Router(name="payments")
 Clock = Callable[[], float]
 PAYSUPPORT_PAYMENTS = 5
 
@@ -56,11 +55,6 @@ class RateLimit(BaseMiddleware):
         return await handler(event, data)
 
 
-limiter = RateLimit()
-
-
-@router.message(Command("topup"), flags={"payment": True})
-@router.message(F.text.in_(button_texts("btn_topup")), flags={"payment": True})
 async def cmd_topup(message: Message, lang: str, settings: Settings) -> None:
     if not settings.stars_enabled:
         await message.answer(t(lang, "topups_off"))
@@ -74,7 +68,6 @@ def _offer(conn: sqlite3.Connection, user_id: int, stars: int, now: int) -> tupl
     return payments.offer(conn, user_id, stars, settings=load(conn), now=now)
 
 
-@router.callback_query(keyboards.ChoosePack.filter(), flags={"payment": True})
 async def choose_pack(query: CallbackQuery, callback_data: keyboards.ChoosePack, lang: str,
                       store: Store, clock: Clock) -> None:
     try:
@@ -99,7 +92,6 @@ def _pre_checkout(conn: sqlite3.Connection, query: PreCheckoutQuery, now: int) -
                           query.total_amount, settings=load(conn), now=now)
 
 
-@router.pre_checkout_query()
 async def pre_checkout(query: PreCheckoutQuery, store: Store, clock: Clock) -> None:
     # Telegram waits at most 10 s for this answer: one read, no other calls before it.
     lang = language(query.from_user.language_code)
@@ -111,7 +103,6 @@ async def pre_checkout(query: PreCheckoutQuery, store: Store, clock: Clock) -> N
     await query.answer(ok=True)
 
 
-@router.message(F.successful_payment)
 async def successful_payment(message: Message, store: Store, mailer: Mailer,
                              clock: Clock) -> None:
     paid = message.successful_payment
@@ -138,12 +129,10 @@ async def _bonus(reply: Callable, user_id: int, lang: str, store: Store, clock: 
     await reply(t(lang, "bonus_granted", balance=balance))
 
 
-@router.message(Command("bonus"))
 async def cmd_bonus(message: Message, lang: str, store: Store, clock: Clock) -> None:
     await _bonus(message.answer, message.from_user.id, lang, store, clock)
 
 
-@router.callback_query(keyboards.ClaimBonus.filter())
 async def bonus_button(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
@@ -151,7 +140,6 @@ async def bonus_button(query: CallbackQuery, lang: str, store: Store, clock: Clo
     await _bonus(reply, query.from_user.id, lang, store, clock)
 
 
-@router.message(Command("paysupport"))
 async def cmd_paysupport(message: Message, lang: str, store: Store) -> None:
     recent = await store.read(payments.listing, message.from_user.id, PAYSUPPORT_PAYMENTS)
     lines = [t(lang, "paysupport_line", charge_id=p.charge_id, stars=p.stars, credits=p.credits,
@@ -162,5 +150,18 @@ async def cmd_paysupport(message: Message, lang: str, store: Store) -> None:
                          + ("\n".join(lines) if lines else t(lang, "paysupport_none")))
 
 
-router.message.middleware(limiter)
-router.callback_query.middleware(limiter)
+def make_router() -> Router:
+    router = Router(name="payments")
+    limiter = RateLimit()
+    router.message.middleware(limiter)
+    router.callback_query.middleware(limiter)
+    payment = {"payment": True}
+    router.message.register(cmd_topup, Command("topup"), flags=payment)
+    router.message.register(cmd_topup, F.text.in_(button_texts("btn_topup")), flags=payment)
+    router.callback_query.register(choose_pack, keyboards.ChoosePack.filter(), flags=payment)
+    router.pre_checkout_query.register(pre_checkout)
+    router.message.register(successful_payment, F.successful_payment)
+    router.message.register(cmd_bonus, Command("bonus"))
+    router.callback_query.register(bonus_button, keyboards.ClaimBonus.filter())
+    router.message.register(cmd_paysupport, Command("paysupport"))
+    return router

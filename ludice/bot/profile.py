@@ -1,4 +1,4 @@
-"""/profile, /history and /topup (Stars top-ups arrive with the payments feature)."""
+"""/profile and /history."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from ludice import duels, ledger
-from ludice.bot.texts import button_texts, t
+from ludice.bot import keyboards
+from ludice.bot.texts import CATALOGS, button_texts, t
 from ludice.db import Store
+from ludice.settings import Settings
 from ludice.users import User
 
 HISTORY_SIZE = 15
@@ -22,22 +24,22 @@ def _profile(conn: sqlite3.Connection, user_id: int) -> dict:
     return {"balance": ledger.balance(conn, user_id), **duels.player_stats(conn, user_id)}
 
 
-async def cmd_profile(message: Message, player: User, lang: str, store: Store) -> None:
+async def cmd_profile(message: Message, player: User, lang: str, store: Store,
+                      settings: Settings) -> None:
     figures = await store.read(_profile, player.id)
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
-                           **figures))
+                           **figures),
+                         reply_markup=keyboards.bonus(lang) if settings.daily_bonus else None)
 
 
 def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
     sign = "+" if entry.credit_id == user_id else "−"
     ref = entry.reference.removeprefix("lobby ").split(" ")[0] if entry.reference else ""
-    key = f"h_{entry.kind}" if f"h_{entry.kind}" in _KNOWN else "h_other"
+    key = f"h_{entry.kind}" if f"h_{entry.kind}" in CATALOGS["en"] else "h_other"
     label = t(lang, key, ref=f"#{ref}" if ref.isdigit() else ref, kind=entry.kind)
     stamp = datetime.fromtimestamp(entry.created_at, UTC).strftime("%d.%m %H:%M")
     return f"{stamp}  {sign}{entry.amount}  {label}"
 
-
-_KNOWN = {"h_welcome", "h_daily", "h_stake", "h_refund", "h_payout", "h_adjust", "h_topup"}
 
 
 async def cmd_history(message: Message, player: User, lang: str, store: Store) -> None:
@@ -49,15 +51,9 @@ async def cmd_history(message: Message, player: User, lang: str, store: Store) -
     await message.answer(t(lang, "history_title") + "\n" + "\n".join(lines))
 
 
-async def cmd_topup(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "topup_soon"))
-
-
 def make_router() -> Router:
     router = Router(name="profile")
     router.message.register(cmd_profile, Command("profile"))
     router.message.register(cmd_profile, F.text.in_(button_texts("btn_profile")))
     router.message.register(cmd_history, Command("history"))
-    router.message.register(cmd_topup, Command("topup"))
-    router.message.register(cmd_topup, F.text.in_(button_texts("btn_topup")))
     return router

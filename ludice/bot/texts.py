@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ludice.bot import texts_payments
 from ludice.rules import GAMES
 
 LANGUAGES = ("en", "ru")
@@ -46,7 +47,9 @@ EN: dict[str, str] = {
         "/leave: withdraw your waiting lobby\n"
         "/profile: balance and statistics\n"
         "/history: your latest credit movements\n"
-        "/topup: get more credits\n"
+        "/topup: get more credits with Telegram Stars\n"
+        "/bonus: collect the daily bonus\n"
+        "/paysupport: help with payments\n"
         "/privacy: what we store\n"
         "/help: this text"
     ),
@@ -59,6 +62,8 @@ EN: dict[str, str] = {
         "• Your balance and every credit movement (stakes, winnings, refunds, bonuses), so "
         "the books always balance and disputes can be checked.\n"
         "• The games you played and the dice values.\n"
+        "• For Stars top-ups: the payment's Telegram charge id, pack, credits and refund "
+        "state, to credit each payment exactly once and to handle refunds.\n"
         "Nothing is shared with anyone. Messages you send the bot are not stored beyond what "
         "is listed here. Ask an admin to remove your data."
     ),
@@ -111,7 +116,6 @@ EN: dict[str, str] = {
     "h_adjust": "Adjustment by an admin",
     "h_topup": "Top-up with Stars",
     "h_other": "{kind}",
-    "topup_soon": "Top-ups with Telegram Stars are coming soon. Meanwhile, credits come from the welcome bonus.",
     "throttled": "Easy there: one action per second, please.",
     "error_apology": "Sorry, something went wrong on our side. Please try again in a moment.",
     "stale_button": "This button is no longer valid.",
@@ -165,7 +169,9 @@ RU: dict[str, str] = {
         "/leave: отозвать ожидающее лобби\n"
         "/profile: баланс и статистика\n"
         "/history: последние движения кредитов\n"
-        "/topup: получить кредиты\n"
+        "/topup: пополнить звёздами Telegram\n"
+        "/bonus: получить ежедневный бонус\n"
+        "/paysupport: помощь с платежами\n"
         "/privacy: что мы храним\n"
         "/help: эта справка"
     ),
@@ -178,6 +184,9 @@ RU: dict[str, str] = {
         "• Ваш баланс и каждое движение кредитов (ставки, выигрыши, возвраты, бонусы), чтобы "
         "учёт всегда сходился и споры можно было проверить.\n"
         "• Сыгранные игры и значения кубиков.\n"
+        "• Для пополнений звёздами: идентификатор платежа Telegram, пакет, кредиты и "
+        "состояние возврата, чтобы зачислить каждый платёж ровно один раз и обработать "
+        "возвраты.\n"
         "Мы ни с кем ничего не делимся. Сообщения боту сверх перечисленного не хранятся. "
         "Попросите админа удалить ваши данные."
     ),
@@ -230,7 +239,6 @@ RU: dict[str, str] = {
     "h_adjust": "Корректировка админом",
     "h_topup": "Пополнение звёздами",
     "h_other": "{kind}",
-    "topup_soon": "Пополнение звёздами Telegram скоро появится. Пока кредиты дают приветственный бонус.",
     "throttled": "Не так быстро: одно действие в секунду, пожалуйста.",
     "error_apology": "Извините, у нас что-то пошло не так. Попробуйте ещё раз чуть позже.",
     "stale_button": "Эта кнопка больше не действует.",
@@ -250,6 +258,9 @@ RU: dict[str, str] = {
     "game_football": "Футбол",
 }
 
+# Feature catalogs live beside the feature; merged here so lookups stay in one place.
+EN.update(texts_payments.EN)
+RU.update(texts_payments.RU)
 CATALOGS = {"en": EN, "ru": RU}
 
 

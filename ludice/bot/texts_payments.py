@@ -24,8 +24,8 @@ EN: dict[str, str] = {
     "payment_refund_pending": "refund in progress",
     "payment_refunded": "refunded",
     "cmd_bonus": "Collect the daily bonus",
+    "h_topup_refund": "Refund of a Stars payment",
     "cmd_paysupport": "Help with payments",
-    "privacy_payments": "\n• For Stars top-ups: the payment's Telegram charge id, pack, credits and refund state, to credit each payment exactly once and to handle refunds.",
 }
 
 RU: dict[str, str] = {
@@ -52,6 +52,6 @@ RU: dict[str, str] = {
     "payment_refund_pending": "возврат в процессе",
     "payment_refunded": "возвращён",
     "cmd_bonus": "Получить ежедневный бонус",
+    "h_topup_refund": "Возврат платежа звёздами",
     "cmd_paysupport": "Помощь с платежами",
-    "privacy_payments": "\n• Для пополнений звёздами: идентификатор платежа Telegram, пакет, кредиты и состояние возврата, чтобы зачислить каждый платёж ровно один раз и обработать возвраты.",
 }
