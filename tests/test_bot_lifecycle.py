@@ -174,8 +174,8 @@ async def test_ludice_run_serves_and_stops_on_sigterm(tmp_path):
             menus = fake.sent(method="setMyCommands")
             assert len(menus) == 2  # English (default) and Russian
             commands = [c["command"] for c in menus[0].params["commands"]]
-            assert commands == ["start", "play", "profile", "topup", "history", "leave",
-                                "help", "privacy"]
+            assert commands == ["start", "play", "profile", "topup", "bonus", "history",
+                                "leave", "help", "privacy", "paysupport"]
             assert menus[1].params["language_code"] == "ru"
             fake.send_text(1, "/start")
             await fake.wait_text(1, "Before you play, please accept the terms")
