@@ -101,6 +101,13 @@ def run_batch(conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, A
     """Group commit: several units of work in one transaction, each inside its own savepoint,
     so a unit that raises leaves no trace while the others still commit. One fsync then pays
     for the whole batch. Returns (ok, result or exception) per unit, in order."""
+    if len(units) == 1:  # the common, unloaded case: no savepoint needed
+        fn, args, kwargs = units[0]
+        try:
+            with transaction(conn):
+                return [(True, fn(conn, *args, **kwargs))]
+        except Exception as exc:
+            return [(False, exc)]
     outcomes: list[tuple[bool, Any]] = []
     with transaction(conn):
         for fn, args, kwargs in units:
