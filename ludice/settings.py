@@ -4,6 +4,7 @@ admin can change them with the CLI while the bot runs (the bot reads them per un
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -124,10 +125,15 @@ def render(value: Any) -> str:
 
 
 def load(conn: sqlite3.Connection) -> Settings:
-    stored = {}
-    for key, raw in conn.execute("SELECT key, value FROM settings"):
-        if key in SPECS:  # a key from a newer ludice is kept but not understood
-            stored[key] = parse(key, raw)
+    rows = conn.execute("SELECT key, value FROM settings ORDER BY key")
+    return _from_rows(tuple((key, value) for key, value in rows))
+
+
+@functools.lru_cache(maxsize=16)
+def _from_rows(rows: tuple[tuple[str, str], ...]) -> Settings:
+    # The bot reads settings in nearly every unit of work; parsing is memoised on the stored
+    # text, so a change made by `ludice settings set` still shows up at the next read.
+    stored = {key: parse(key, raw) for key, raw in rows if key in SPECS}
     return DEFAULTS.replace(**stored)
 
 
