@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ludice import ledger, outbox, users
@@ -25,7 +25,7 @@ DAY = 86_400
 class PaymentRefused(LudiceError):
     """`reason` names a catalog text the payer can read."""
 
-    def __init__(self, reason: str, **details: object) -> None:
+    def __init__(self, reason: str, /, **details: object) -> None:  # details may hold "reason"
         super().__init__(reason)
         self.reason = reason
         self.details = details
@@ -233,13 +233,9 @@ def pending_refunds(conn: sqlite3.Connection) -> list[Payment]:
 @dataclass
 class Reconciled:
     seen: int = 0
-    credited: list[str] | None = None
-    refunds_recorded: list[str] | None = None
+    credited: list[str] = field(default_factory=list)
+    refunds_recorded: list[str] = field(default_factory=list)
     foreign: int = 0  # incoming stars that are not our payments (bad or missing payload)
-
-    def __post_init__(self) -> None:
-        self.credited = self.credited or []
-        self.refunds_recorded = self.refunds_recorded or []
 
 
 def reconcile(conn: sqlite3.Connection, transactions: list[dict[str, Any]], *, now: int
