@@ -24,3 +24,13 @@ class IdempotencyConflict(LudiceError):
 
 class SettingError(LudiceError):
     pass
+
+
+class Refused(LudiceError):
+    """A player action the rules refuse. `reason` names a catalog text; `details` fill it in
+    (and may hold a key called "reason" too, hence the positional-only parameter)."""
+
+    def __init__(self, reason: str, /, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details

@@ -15,20 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ludice import ledger, outbox, users
-from ludice.errors import LudiceError
+from ludice.errors import LudiceError, Refused
 from ludice.settings import Settings
 
 PAYLOAD_VERSION = "v1"
 DAY = 86_400
 
 
-class PaymentRefused(LudiceError):
-    """`reason` names a catalog text the payer can read."""
-
-    def __init__(self, reason: str, /, **details: object) -> None:  # details may hold "reason"
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
+class PaymentRefused(Refused):
+    """A payment step refused; the payer reads the reason."""
 
 
 @dataclass(frozen=True)
