@@ -156,3 +156,49 @@ CREATE TABLE payments (
     refund_error        TEXT
 ) STRICT;
 CREATE INDEX payments_user ON payments (user_id, created_at);
+
+-- step 4: group play
+-- One row per group chat the bot has been in. Play stays off until a group admin turns it on;
+-- NULL bet limits mean "the global limits". topic_id: in a forum group, the one topic the bot
+-- plays in (0 = General; NULL = any topic).
+CREATE TABLE groups (
+    chat_id       INTEGER PRIMARY KEY CHECK (chat_id < 0),
+    title         TEXT NOT NULL DEFAULT '',
+    is_forum      INTEGER NOT NULL DEFAULT 0 CHECK (is_forum IN (0, 1)),
+    present       INTEGER NOT NULL DEFAULT 1 CHECK (present IN (0, 1)),
+    enabled       INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+    lang          TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'ru')),
+    games         TEXT NOT NULL DEFAULT 'dice,darts,bowling,basketball,football'
+                  CHECK (length(games) > 0),
+    min_bet       INTEGER CHECK (min_bet IS NULL OR min_bet > 0),
+    max_bet       INTEGER CHECK (max_bet IS NULL OR max_bet > 0),
+    seats         INTEGER NOT NULL DEFAULT 2 CHECK (seats BETWEEN 2 AND 6),
+    throw_mode    INTEGER NOT NULL DEFAULT 0 CHECK (throw_mode IN (0, 1)),
+    turn_seconds  INTEGER NOT NULL DEFAULT 60 CHECK (turn_seconds BETWEEN 10 AND 600),
+    topic_id      INTEGER CHECK (topic_id IS NULL OR topic_id >= 0),
+    added_at      INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    updated_by    INTEGER
+) STRICT;
+
+-- What a group lobby needs beyond `lobbies`: where its card and dice go, who a direct
+-- challenge is for, and (throw-your-own mode) when the current round's window closes. The
+-- mode and turn length are copied from the group when the lobby opens, so a settings change
+-- never alters a game in play.
+CREATE TABLE group_lobbies (
+    lobby_id     INTEGER PRIMARY KEY REFERENCES lobbies (id),
+    chat_id      INTEGER NOT NULL REFERENCES groups (chat_id),
+    thread_id    INTEGER,
+    card_id      INTEGER,
+    target_id    INTEGER,          -- no foreign key: the person may never have started the bot
+    target_name  TEXT,
+    throw_mode   INTEGER NOT NULL CHECK (throw_mode IN (0, 1)),
+    turn_seconds INTEGER NOT NULL CHECK (turn_seconds > 0),
+    turn_ends_at INTEGER,
+    CHECK ((target_id IS NULL) = (target_name IS NULL))
+) STRICT;
+CREATE INDEX group_lobbies_chat ON group_lobbies (chat_id, lobby_id);
+CREATE INDEX lobbies_chat_resolved ON lobbies (chat_id, status, resolved_at);
+
+-- Group messages go to the lobby's forum topic.
+ALTER TABLE outbox ADD COLUMN thread_id INTEGER;

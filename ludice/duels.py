@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ludice import ledger, outbox, rules
+from ludice import games, ledger, outbox, rules
 from ludice.games import Advance, Lobby, get_lobby, players
 from ludice.settings import Settings
 
@@ -68,18 +68,27 @@ def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     return {u: found.get(u, str(u)) for u in user_ids}
 
 
-def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int
-            ) -> Advance | None:
+def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int,
+            forfeit_missing: bool = False) -> Advance | None:
     """Close the current round once every roll is in: settle, or start a tie-break round.
-    None when the lobby is not rolling any more (settled or cancelled meanwhile) or a roll is
-    still missing."""
+    With `forfeit_missing` (a throw-your-own round whose time ran out) the players who did
+    not throw lose the round; if nobody threw, round 1 refunds the lobby and a tie-break
+    splits the pot among the tied. None when the lobby is not rolling any more (settled or
+    cancelled meanwhile) or a roll is still missing."""
     lobby, waiting = pending_rollers(conn, lobby_id)
-    if lobby is None or lobby.status != "rolling" or waiting:
+    if lobby is None or lobby.status != "rolling" or (waiting and not forfeit_missing):
         return None
     values = rolls(conn, lobby_id, lobby.round)
-    top = rules.leaders(values)
     seated = players(conn, lobby_id)
     label = names(conn, seated)
+    if not values:
+        if lobby.round == 1:
+            closed = games.refund_no_show(conn, lobby, now=now)
+            return Advance(closed, settled=False) if closed else None
+        tied = round_players(conn, lobby)
+        return _settle(conn, lobby, tied, [], label, settings=settings, now=now,
+                       missing=[label[u] for u in waiting])
+    top = rules.leaders(values)
     shown = [[label[u], v] for u, v in values.items()]
     if len(top) > 1 and lobby.round <= settings.tie_rounds:
         cur = conn.execute("UPDATE lobbies SET round = round + 1"
@@ -87,15 +96,18 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
                            (lobby_id, lobby.round))
         if cur.rowcount != 1:
             return None
-        for user_id in seated:
-            outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
-                       rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
+        if lobby.chat_id is None:  # a group hears about the next round from its caller
+            for user_id in seated:
+                outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
+                           rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
         return Advance(get_lobby(conn, lobby_id), settled=False, next_players=top)
-    return _settle(conn, lobby, top, shown, label, settings=settings, now=now)
+    return _settle(conn, lobby, top, shown, label, settings=settings, now=now,
+                   missing=[label[u] for u in waiting])
 
 
 def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: list,
-            label: dict[int, str], *, settings: Settings, now: int) -> Advance | None:
+            label: dict[int, str], *, settings: Settings, now: int,
+            missing: list[str] | None = None) -> Advance | None:
     stakes = dict(conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)))
     pot = sum(stakes.values())
@@ -117,6 +129,13 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
         "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
         [(payouts.get(u, 0), lobby.id, u) for u in stakes],
     )
+    if lobby.chat_id is not None:
+        # One result for the whole group, in its topic; balances are nobody else's business.
+        outbox.add_for_lobby(conn, lobby.id, lobby.chat_id, "group_result", now,
+                             game=lobby.game, rolls=shown, winners=[label[w] for w in winners],
+                             pot=pot, fee=house, each=payouts[winners[0]],
+                             split=len(winners) > 1, missing=missing or [])
+        return Advance(get_lobby(conn, lobby.id), settled=True)
     for user_id, stake in stakes.items():
         won = payouts.get(user_id, 0)
         outbox.add(conn, user_id, "duel_result", now, lobby_id=lobby.id, game=lobby.game,

@@ -88,7 +88,7 @@ def current_lobby(conn: sqlite3.Connection, user_id: int) -> Lobby | None:
     return Lobby(*row) if row else None
 
 
-def _check_player(conn: sqlite3.Connection, user_id: int) -> users.User:
+def check_player(conn: sqlite3.Connection, user_id: int) -> users.User:
     user = users.get(conn, user_id)
     if user is None or user.terms_accepted_at is None:
         raise GameRefused("terms_needed")
@@ -110,7 +110,7 @@ def enter(
     else opened, or open one. The stake moves to escrow in this same transaction."""
     if game not in rules.PRIVATE_GAMES:
         raise GameRefused("unknown_game")
-    _check_player(conn, user_id)
+    check_player(conn, user_id)
     busy = current_lobby(conn, user_id)
     if busy is not None:
         raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)
@@ -132,10 +132,12 @@ def enter(
         ).fetchone()[0]
     else:
         lobby_id = row[0]
-    return _take_seat(conn, lobby_id, user_id, now)
+    return take_seat(conn, lobby_id, user_id, now)
 
 
-def _take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -> Entered:
+def take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -> Entered:
+    """Seat a player in an open lobby and move their stake to escrow; a lobby that fills
+    starts. Callers have checked the player may sit here."""
     lobby = get_lobby(conn, lobby_id)
     assert lobby is not None and lobby.status == "open"
     seated = players(conn, lobby_id)
@@ -162,8 +164,12 @@ def start(conn: sqlite3.Connection, lobby_id: int) -> bool:
 
 def _close_and_refund(
     conn: sqlite3.Connection, lobby: Lobby, status: str, now: int, text_key: str,
-    reason: str | None = None, notify_except: int | None = None,
+    reason: str | None = None, notify_except: int | None = None, *, card: bool = True,
+    group_note: str | None = None,
 ) -> Lobby | None:
+    """Resolve `lobby` as `status` and give every stake back, telling each player privately.
+    A group lobby also gets its card redrawn (`card`; not when the bot left the group) and,
+    with `group_note`, a message in the group."""
     cur = conn.execute(
         "UPDATE lobbies SET status = ?, resolved_at = ?, cancel_reason = ?"
         " WHERE id = ? AND status = ?",
@@ -171,6 +177,7 @@ def _close_and_refund(
     )
     if cur.rowcount != 1:
         return None  # someone else resolved it first
+    where = {} if lobby.chat_id is None else {"group": group_title(conn, lobby.chat_id)}
     for user_id, stake in conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)
     ).fetchall():
@@ -181,8 +188,25 @@ def _close_and_refund(
                      (lobby.id, user_id))
         if user_id != notify_except:
             outbox.add(conn, user_id, text_key, now, lobby_id=lobby.id, game=lobby.game,
-                       bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id))
+                       bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id),
+                       **where)
+    if lobby.chat_id is not None:
+        if card and lobby.status == "open":  # a started lobby's card has no buttons left
+            outbox.add(conn, lobby.chat_id, "group_card", now, lobby_id=lobby.id)
+        if group_note:
+            outbox.add_for_lobby(conn, lobby.id, lobby.chat_id, group_note, now,
+                                 game=lobby.game, reason=reason or "")
     return get_lobby(conn, lobby.id)
+
+
+def group_title(conn: sqlite3.Connection, chat_id: int) -> str:
+    row = conn.execute("SELECT title FROM groups WHERE chat_id = ?", (chat_id,)).fetchone()
+    return row[0] if row and row[0] else str(chat_id)
+
+
+def _notice(lobby: Lobby, private_key: str) -> str:
+    """The private notice for a refund: group lobbies have their own wording."""
+    return private_key if lobby.chat_id is None else f"group_{private_key}"
 
 
 def leave(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, *, now: int) -> Lobby:
@@ -196,8 +220,8 @@ def leave(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, *, now: 
         raise GameRefused("lobby_started" if lobby.status == "rolling" else "lobby_closed")
     if lobby.creator_id != user_id:
         raise GameRefused("not_creator")
-    closed = _close_and_refund(conn, lobby, "cancelled", now, "lobby_left", reason="left",
-                               notify_except=user_id)
+    closed = _close_and_refund(conn, lobby, "cancelled", now, _notice(lobby, "lobby_left"),
+                               reason="left", notify_except=user_id)
     if closed is None:
         raise GameRefused("lobby_closed")
     return closed
@@ -208,7 +232,13 @@ def expire(conn: sqlite3.Connection, lobby_id: int, *, now: int) -> Lobby | None
     lobby = get_lobby(conn, lobby_id)
     if lobby is None or lobby.status != "open" or lobby.expires_at > now:
         return None
-    return _close_and_refund(conn, lobby, "expired", now, "lobby_expired")
+    return _close_and_refund(conn, lobby, "expired", now, _notice(lobby, "lobby_expired"))
+
+
+def refund_no_show(conn: sqlite3.Connection, lobby: Lobby, *, now: int) -> Lobby | None:
+    """Nobody threw in the first round of a throw-your-own game: every stake comes back."""
+    return _close_and_refund(conn, lobby, "expired", now, "group_lobby_closed",
+                             reason="no_throws", group_note="group_no_throws")
 
 
 def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
@@ -227,10 +257,23 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
         raise LudiceError(f"no lobby {lobby_id}")
     if lobby.status not in IN_PLAY:
         raise LudiceError(f"lobby {lobby_id} is already {lobby.status}; nothing to cancel")
-    closed = _close_and_refund(conn, lobby, "cancelled", now, "lobby_cancelled", reason=reason)
+    # Mid-duel the card is far up the chat: the group hears it in a message of its own.
+    note = "group_cancelled" if lobby.chat_id is not None and lobby.status == "rolling" else None
+    closed = _close_and_refund(conn, lobby, "cancelled", now, _notice(lobby, "lobby_cancelled"),
+                               reason=reason, group_note=note)
     if closed is None:
         raise LudiceError(f"lobby {lobby_id} resolved while cancelling; nothing changed")
     return closed
+
+
+def close_chat_lobbies(conn: sqlite3.Connection, chat_id: int, *, reason: str, now: int,
+                       card: bool = True) -> list[Lobby]:
+    """Refund every lobby of a group still in play (play turned off, bot removed)."""
+    in_play = [Lobby(*r) for r in conn.execute(
+        f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE chat_id = ? AND status IN ('open', 'rolling')"
+        " ORDER BY id", (chat_id,))]
+    return [closed for lobby in in_play if (closed := _close_and_refund(
+        conn, lobby, "cancelled", now, "group_lobby_closed", reason=reason, card=card))]
 
 
 def open_lobbies(conn: sqlite3.Connection) -> list[Lobby]:
@@ -247,8 +290,9 @@ def listing(conn: sqlite3.Connection, *, include_closed: bool = False, limit: in
             ) -> list[dict]:
     where = "" if include_closed else "WHERE l.status IN ('open', 'rolling')"
     rows = conn.execute(
-        "SELECT l.id, l.game, l.bet, l.status, l.chat_id, l.seats,"
+        "SELECT l.id, l.game, l.bet, l.status, l.chat_id, g.title AS group_title, l.seats,"
         " group_concat(p.user_id, ',') AS players, l.created_at, l.expires_at"
-        f" FROM lobbies l LEFT JOIN lobby_players p ON p.lobby_id = l.id {where}"
+        " FROM lobbies l LEFT JOIN lobby_players p ON p.lobby_id = l.id"
+        f" LEFT JOIN groups g ON g.chat_id = l.chat_id {where}"
         " GROUP BY l.id ORDER BY l.id DESC LIMIT ?", (limit,))
     return [dict(r) for r in rows]

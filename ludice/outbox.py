@@ -1,7 +1,11 @@
-"""Messages owed to players. A domain change that players must hear about (a refund, a
-result) adds its message here in the same transaction, so a crash between the change and the
-Telegram call delays the message instead of losing it. The bot renders each in the
-recipient's language when it sends."""
+"""Messages owed to players and groups. A domain change that someone must hear about (a
+refund, a result) adds its message here in the same transaction, so a crash between the
+change and the Telegram call delays the message instead of losing it. The bot renders each
+in the recipient's language when it sends.
+
+A message to a group has the group's (negative) chat id as its `chat_id` and, in a forum
+group, the topic to post in as `thread_id`. The key `group_card` is not a new message: it asks
+the bot to redraw the challenge card of `params["lobby_id"]` in place."""
 
 from __future__ import annotations
 
@@ -17,22 +21,41 @@ class Message:
     chat_id: int
     text_key: str
     params: dict[str, Any]
+    thread_id: int | None = None
 
 
-def add(conn: sqlite3.Connection, chat_id: int, text_key: str, now: int, **params: Any) -> None:
+def add(conn: sqlite3.Connection, chat_id: int, text_key: str, now: int, *,
+        thread_id: int | None = None, **params: Any) -> None:
     conn.execute(
-        "INSERT INTO outbox (chat_id, text_key, params, created_at) VALUES (?, ?, ?, ?)",
-        (chat_id, text_key, json.dumps(params, ensure_ascii=False), now),
+        "INSERT INTO outbox (chat_id, text_key, params, created_at, thread_id)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (chat_id, text_key, json.dumps(params, ensure_ascii=False), now, thread_id),
     )
 
 
-def pending(conn: sqlite3.Connection, limit: int = 200) -> list[Message]:
+def add_for_lobby(conn: sqlite3.Connection, lobby_id: int, chat_id: int, text_key: str,
+                  now: int, **params: Any) -> None:
+    """A message to a group lobby's chat, in the topic its challenge was posted in."""
+    row = conn.execute("SELECT thread_id FROM group_lobbies WHERE lobby_id = ?",
+                       (lobby_id,)).fetchone()
+    add(conn, chat_id, text_key, now, thread_id=row[0] if row else None, lobby_id=lobby_id,
+        **params)
+
+
+def pending(conn: sqlite3.Connection, limit: int = 200, chat_id: int | None = None
+            ) -> list[Message]:
+    where = "sent_at IS NULL" + ("" if chat_id is None else " AND chat_id = ?")
+    args = () if chat_id is None else (chat_id,)
     rows = conn.execute(
-        "SELECT id, chat_id, text_key, params FROM outbox WHERE sent_at IS NULL ORDER BY id"
-        " LIMIT ?",
-        (limit,),
-    )
-    return [Message(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+        f"SELECT id, chat_id, text_key, params, thread_id FROM outbox WHERE {where}"
+        " ORDER BY id LIMIT ?", (*args, limit))
+    return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+
+def pending_chats(conn: sqlite3.Connection) -> list[int]:
+    """Chats with something still to send, the one waiting longest first."""
+    return [r[0] for r in conn.execute(
+        "SELECT chat_id FROM outbox WHERE sent_at IS NULL GROUP BY chat_id ORDER BY min(id)")]
 
 
 def mark_done(

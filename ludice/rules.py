@@ -29,7 +29,14 @@ MAX_SEATS = 6
 
 
 def game_for_emoji(emoji: str) -> Game | None:
-    return next((g for g in GAMES.values() if g.emoji == emoji), None)
+    # Keyboards often add the emoji variation selector (U+FE0F): "⚽️" is still football.
+    plain = emoji.replace("\ufe0f", "")
+    return next((g for g in GAMES.values() if g.emoji == plain), None)
+
+
+def game_named(word: str) -> Game | None:
+    """A game from its emoji or its English name, as players type them after /duel."""
+    return GAMES.get(word.strip().lower()) or game_for_emoji(word.strip())
 
 
 class BetRefused(Exception):

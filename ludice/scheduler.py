@@ -2,7 +2,10 @@
 triggers. Expiry jobs are rebuilt from the database at start-up with no misfire grace (a job
 that came due while the bot was down runs at once instead of being dropped), and a periodic
 sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
-whose runner stopped on an error, so no stake waits in escrow for the next restart. No aiogram
+whose runner stopped on an error, so no stake waits in escrow for the next restart. The
+throw-your-own rounds of group challenges close the same way: a date job at the end of the
+window (`turns_ends_at` in the database is the truth), rebuilt at start-up and backed by the
+sweep. No aiogram
 here: `notify` is whatever the caller wants to run after lobbies were refunded (the bot sends
 the outbox)."""
 
@@ -17,7 +20,7 @@ from datetime import UTC, datetime
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import games, ledger
+from ludice import challenges, games, ledger
 from ludice.db import Store
 from ludice.settings import load
 
@@ -30,6 +33,29 @@ def _sweep_interval(conn: sqlite3.Connection) -> int:
 
 def _reconcile_interval(conn: sqlite3.Connection) -> int:
     return load(conn).reconcile_interval_seconds
+
+
+def _close_turn(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
+    return challenges.close_turn(conn, lobby_id, settings=load(conn), now=now)
+
+
+def _close_due_turns(conn: sqlite3.Connection, now: int) -> list[int]:
+    """Close every throw-your-own round that is due; returns the lobbies that moved on."""
+    settings = load(conn)
+    moved = []
+    for lobby_id in challenges.due_turns(conn, now=now, settle_after=settings.reveal_delay_seconds):
+        extra = challenges.get(conn, lobby_id)
+        forfeit = extra.turn_ends_at is not None and extra.turn_ends_at <= now
+        if challenges.advance(conn, lobby_id, settings=settings, now=now, forfeit=forfeit):
+            moved.append(lobby_id)
+    return moved
+
+
+def _turn_end(conn: sqlite3.Connection, lobby_id: int) -> int | None:
+    lobby, extra = games.get_lobby(conn, lobby_id), challenges.get(conn, lobby_id)
+    if lobby is None or extra is None or lobby.status != "rolling" or not extra.throw_mode:
+        return None
+    return extra.turn_ends_at
 
 
 class Jobs:
@@ -50,6 +76,8 @@ class Jobs:
         open_now = await self.store.read(games.open_lobbies)
         for lobby in open_now:
             self.schedule_expiry(lobby.id, lobby.expires_at)
+        for lobby_id, ends_at in await self.store.read(challenges.rolling_turns):
+            self._schedule_turn(lobby_id, ends_at)
         self.scheduler.add_job(self.sweep, "interval", id="sweep",
                                seconds=await self.store.read(_sweep_interval),
                                misfire_grace_time=None, coalesce=True, max_instances=1)
@@ -76,6 +104,28 @@ class Jobs:
         with contextlib.suppress(JobLookupError):
             self.scheduler.remove_job(f"expire-{lobby_id}")
 
+    def _schedule_turn(self, lobby_id: int, ends_at: int) -> None:
+        self.scheduler.add_job(
+            self.close_turn, "date", args=[lobby_id], id=f"turn-{lobby_id}",
+            run_date=datetime.fromtimestamp(ends_at, UTC), replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    async def track_turn(self, lobby_id: int) -> None:
+        """Keep the round-closing job of a throw-your-own lobby in step with the database:
+        scheduled for the current window, gone once the lobby stopped rolling."""
+        ends_at = await self.store.read(_turn_end, lobby_id)
+        if ends_at is None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(f"turn-{lobby_id}")
+        else:
+            self._schedule_turn(lobby_id, ends_at)
+
+    async def close_turn(self, lobby_id: int) -> None:
+        if await self.store.write(_close_turn, lobby_id, int(self.clock())) is not None:
+            self.notify()
+        await self.track_turn(lobby_id)
+
     async def expire(self, lobby_id: int) -> None:
         if await self.store.write(games.expire, lobby_id, now=int(self.clock())) is not None:
             log.info("lobby %s expired and was refunded", lobby_id)
@@ -85,6 +135,12 @@ class Jobs:
         expired = await self.store.write(games.expire_due, now=int(self.clock()))
         if expired:
             log.info("sweep refunded %d expired lobbies", len(expired))
+            self.notify()
+        moved = await self.store.write(_close_due_turns, int(self.clock()))
+        for lobby_id in moved:
+            await self.track_turn(lobby_id)
+        if moved:
+            log.info("sweep closed %d throw-your-own rounds", len(moved))
             self.notify()
         if self.resume is not None:
             await self.resume()

@@ -162,3 +162,13 @@ def claim_daily(conn: sqlite3.Connection, user_id: int, amount: int, now: int) -
     ledger.transfer(conn, debit=ledger.BONUS, credit=user_id, amount=amount, kind="daily",
                     key=f"daily:{user_id}:{now}", now=now)
     return ledger.balance(conn, user_id)
+
+
+def refresh(conn: sqlite3.Connection, user_id: int, *, first_name: str, username: str | None,
+            language_code: str | None, now: int) -> None:
+    """Keep a registered player's name and language as Telegram shows them now (people rename
+    themselves); called inside their game actions' own unit of work. Someone not registered
+    stays unrecorded: only accepting the terms registers a person."""
+    conn.execute(
+        "UPDATE users SET first_name = ?, username = ?, language_code = ?, last_seen_at = ?"
+        " WHERE id = ?", (first_name or "", username, language_code, now, user_id))

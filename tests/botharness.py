@@ -22,6 +22,9 @@ from ludice.config import Config
 # Tests run the duel without the animation wait and without the per-user throttle unless a
 # test asks for them.
 FAST = {"reveal_delay_seconds": "0.05", "throttle_seconds": "0"}
+# Group pacing (messages per window of seconds into one group) is out of the way unless a
+# test is about it: Telegram's real 20 a minute would stall any test that talks a lot.
+NO_PACING = (10_000, 1.0)
 
 
 class FakeClock:
@@ -77,10 +80,12 @@ def prepare_db(path: Path, settings: dict[str, str]) -> None:
 
 
 async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float] | None = None,
-                    **config: Any) -> Running:
+                    group_pace: tuple[int, float] | None = None, **config: Any) -> Running:
     config = {"polling_timeout": 1, "drain_seconds": 5, **config}
+    options: dict[str, Any] = {"clock": clock} if clock else {}
+    options["group_pace"] = group_pace or NO_PACING
     app = Application(Config(token=fake.token, db_path=db_path, api_url=fake.base_url, **config),
-                      **({"clock": clock} if clock else {}))
+                      **options)
     await app.setup()
     task = asyncio.create_task(app.serve(handle_signals=False))
     await asyncio.wait_for(app.ready.wait(), 5)
@@ -89,6 +94,7 @@ async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float
 
 @contextlib.asynccontextmanager
 async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = None,
+                      group_pace: tuple[int, float] | None = None,
                       **settings: Any) -> AsyncIterator[Running]:
     """A fresh fake Telegram (held to the Bot API rules in `telegram_rules`) and a running
     bot; on exit the bot stops and the ledger audit must be clean."""
@@ -96,7 +102,7 @@ async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = Non
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
         telegram_rules(fake)
-        running = await start_bot(fake, db_path, clock)
+        running = await start_bot(fake, db_path, clock, group_pace)
         try:
             yield running
         finally:
@@ -135,6 +141,47 @@ async def accept_terms(fake: FakeTelegram, user_id: int, name: str = "Alice",
         return bool(sent) and "keyboard" in (sent[-1].params.get("reply_markup") or {})
 
     await fake.wait_for(menu_shown)
+
+
+GROUP = -1001234567890
+
+
+async def open_group(bot: Running, chat_id: int = GROUP, *, admin: int = 100,
+                     title: str = "Dice Club", forum: bool = False, **settings: str) -> int:
+    """A group with the bot added and play turned on by its admin (user `admin`, who need
+    not have started the bot); `settings` are `/ludice KEY VALUE` changes made after."""
+    fake = bot.fake
+    fake.group(chat_id, title, forum=forum)
+    fake.user(admin, first_name="Admin")
+    fake.set_member(chat_id, admin, "administrator")
+    fake.bot_status(chat_id, "member", by=admin)
+    await fake.wait_text(chat_id, "I stay quiet")
+    fake.send_text(admin, "/ludice on", chat_id=chat_id, chat_type="supergroup")
+    await fake.wait_text(chat_id, "Play is on")
+    for key, value in settings.items():
+        seen = len(fake.texts(chat_id))
+        fake.send_text(admin, f"/ludice {key} {value}", chat_id=chat_id, chat_type="supergroup")
+        await fake.wait_for(lambda seen=seen: len(fake.texts(chat_id)) > seen)
+        assert "Saved" in fake.texts(chat_id)[-1], fake.texts(chat_id)[-1]
+    return chat_id
+
+
+def group_say(fake: FakeTelegram, user_id: int, text: str, chat_id: int = GROUP,
+              **kwargs: Any) -> dict:
+    return fake.send_text(user_id, text, chat_id=chat_id, chat_type="supergroup", **kwargs)
+
+
+def card_of(fake: FakeTelegram, lobby_id: int, chat_id: int = GROUP) -> tuple[int, dict] | None:
+    """(message id, message) of the challenge card of `lobby_id`, as it stands now."""
+    for (chat, message_id), message in sorted(fake.messages.items()):
+        if chat == chat_id and f"challenge #{lobby_id}</b>" in message.get("text", ""):
+            return message_id, message
+    return None
+
+
+def buttons(message: dict) -> list[str]:
+    return [b.get("callback_data", b.get("url", ""))
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
 
 
 # --- Bot API rules the fake leaves out ---------------------------------------------------

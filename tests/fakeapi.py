@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+ANONYMOUS_ADMIN = 1087968824
 DICE_RANGES = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
@@ -98,6 +99,8 @@ class FakeTelegram:
         self.base_url = ""
         self._users: dict[int, dict[str, Any]] = {}
         self._chat_types: dict[int, str] = {}
+        self._groups: dict[int, dict[str, Any]] = {}
+        self._members: dict[tuple[int, int], str] = {}
         self._msg_ids: dict[int, int] = {}
         self._queue: list[_Queued] = []
         self._update_id = 0
@@ -154,6 +157,47 @@ class FakeTelegram:
         self._users[user_id] = user
         return user
 
+    def group(self, chat_id: int, title: str = "Test group", *, forum: bool = False,
+              kind: str = "supergroup") -> int:
+        """Register a group chat (a forum with `forum`): its chat object gets a title."""
+        self._chat_types[chat_id] = kind
+        self._groups[chat_id] = {"title": title, "is_forum": forum}
+        return chat_id
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for this user in this chat (default: member)."""
+        self._members[(chat_id, user_id)] = status
+
+    def bot_status(self, chat_id: int, new: str, *, by: int, old: str | None = None
+                   ) -> dict[str, Any]:
+        """The bot's own membership changes (added, promoted, removed): a my_chat_member
+        update, as Telegram sends it."""
+        if old is None:
+            old = "left" if new in ("member", "administrator") else "member"
+        self._members[(chat_id, self.bot_user["id"])] = new
+        return self._push("my_chat_member", {
+            "chat": self._chat(chat_id),
+            "from": self._user(by),
+            "date": int(time.time()),
+            "old_chat_member": self._member(old, self.bot_user),
+            "new_chat_member": self._member(new, self.bot_user),
+        })
+
+    def _member(self, status: str, user: dict[str, Any]) -> dict[str, Any]:
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member |= dict.fromkeys(
+                ["can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                 "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                 "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                 "can_delete_stories", "can_send_welcome_messages"], False)
+            member["can_manage_chat"] = True
+        elif status == "creator":
+            member["is_anonymous"] = False
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
     def _user(self, user_id: int) -> dict[str, Any]:
         return self._users.get(user_id) or self.user(user_id, first_name=f"User{user_id}")
 
@@ -190,8 +234,14 @@ class FakeTelegram:
         chat_type: str = "private",
         reply_to: int | None = None,
         message_thread_id: int | None = None,
+        anonymous: bool = False,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
+        if anonymous:  # a group admin posting as the group: Telegram's GroupAnonymousBot
+            user_id = ANONYMOUS_ADMIN
+            self._users[user_id] = {"id": user_id, "is_bot": True, "first_name": "Group",
+                                    "username": "GroupAnonymousBot"}
+            content["sender_chat"] = self._chat(chat_id)
         if text.startswith("/"):
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
@@ -213,8 +263,11 @@ class FakeTelegram:
         chat_type: str = "private",
         forwarded: bool = False,
         via_bot: bool = False,
+        message_thread_id: int | None = None,
     ) -> dict[str, Any]:
         content: dict[str, Any] = {"dice": {"emoji": emoji, "value": value}}
+        if message_thread_id is not None:
+            content |= {"message_thread_id": message_thread_id, "is_topic_message": True}
         if forwarded:
             origin = {"id": 777000 + user_id, "is_bot": False, "first_name": "Original"}
             content["forward_origin"] = {
@@ -374,7 +427,12 @@ class FakeTelegram:
     def _chat(self, chat_id: int) -> dict[str, Any]:
         kind = self._chat_types.get(chat_id) or ("private" if chat_id > 0 else "supergroup")
         if kind != "private":
-            return {"id": chat_id, "type": kind, "title": f"Test group {chat_id}"}
+            info = self._groups.get(chat_id, {})
+            title = info.get("title", f"Test group {chat_id}")
+            chat = {"id": chat_id, "type": kind, "title": title}
+            if info.get("is_forum"):
+                chat["is_forum"] = True
+            return chat
         user = self._users.get(chat_id, {})
         chat = {"id": chat_id, "type": "private", "first_name": user.get("first_name", "User")}
         if "username" in user:
@@ -568,8 +626,9 @@ class FakeTelegram:
         return {"transactions": []}
 
     def _m_getchatmember(self, p: dict[str, Any]) -> dict[str, Any]:
-        user_id = _as_int(p.get("user_id")) or 0
-        return {"status": "member", "user": self._user(user_id)}
+        chat_id, user_id = self._chat_id(p), _as_int(p.get("user_id")) or 0
+        user = self.bot_user if user_id == self.bot_user["id"] else self._user(user_id)
+        return self._member(self._members.get((chat_id, user_id), "member"), user)
 
     def _m_getchat(self, p: dict[str, Any]) -> dict[str, Any]:
         gifts = dict.fromkeys(

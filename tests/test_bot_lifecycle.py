@@ -172,11 +172,17 @@ async def test_ludice_run_serves_and_stops_on_sigterm(tmp_path):
         try:
             await fake.wait_for(lambda: fake.sent(method="getUpdates"), timeout=20)
             menus = fake.sent(method="setMyCommands")
-            assert len(menus) == 2  # English (default) and Russian
-            commands = [c["command"] for c in menus[0].params["commands"]]
+            # English (default) and Russian, each for private chats and for groups
+            assert len(menus) == 4
+            private = [m for m in menus if "scope" not in m.params]
+            groups = [m for m in menus if m.params.get("scope") == {"type": "all_group_chats"}]
+            commands = [c["command"] for c in private[0].params["commands"]]
             assert commands == ["start", "play", "profile", "topup", "bonus", "history",
-                                "leave", "help", "privacy", "paysupport"]
-            assert menus[1].params["language_code"] == "ru"
+                                "leave", "top", "help", "privacy", "paysupport"]
+            assert private[1].params["language_code"] == "ru"
+            assert [c["command"] for c in groups[0].params["commands"]] == [
+                "duel", "top", "ludice", "help"]
+            assert groups[1].params["language_code"] == "ru"
             fake.send_text(1, "/start")
             await fake.wait_text(1, "Before you play, please accept the terms")
             proc.send_signal(signal.SIGTERM)

@@ -14,13 +14,26 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.types import BotCommand, ErrorEvent
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent
 
 from ludice import ledger, stars
-from ludice.bot import fallback, payments, play, profile, start
+from ludice.bot import (
+    fallback,
+    group_admin,
+    group_invite,
+    group_play,
+    group_throws,
+    payments,
+    play,
+    profile,
+    start,
+    top,
+)
+from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.mailer import Mailer
-from ludice.bot.middlewares import PlayerContext, UpdateGuard
+from ludice.bot.middlewares import PlayerContext, UpdateGuard, in_group
+from ludice.bot.pacing import GroupPace
 from ludice.bot.retry import RetryAfter
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.config import Config
@@ -29,8 +42,9 @@ from ludice.errors import LudiceError
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
-COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "help", "privacy",
-            "paysupport")
+COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
+            "privacy", "paysupport")
+GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
 def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
@@ -40,30 +54,40 @@ def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
     context = PlayerContext()
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
-    dp.include_routers(start.make_router(), play.make_router(), profile.make_router(),
-                       payments.make_router(), fallback.make_router())
+    dp.include_routers(start.make_router(), group_invite.make_router(), play.make_router(),
+                       profile.make_router(), payments.make_router(), group_admin.make_router(),
+                       group_play.make_router(), group_throws.make_router(), top.make_router(),
+                       fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 
 
 async def on_error(event: ErrorEvent) -> bool:
     update = event.update
-    message = update.message or (update.callback_query.message if update.callback_query else None)
-    sender = (update.message or update.callback_query or update.pre_checkout_query)
+    query = update.callback_query
+    message = update.message or (query.message if query else None)
+    sender = (update.message or query or update.pre_checkout_query)
     user = getattr(sender, "from_user", None)
     log.error("update %s from user %s failed", update.update_id, user.id if user else None,
               exc_info=event.exception)
-    if message is not None and user is not None:
+    if user is None:
+        return True
+    apology = t(language(user.language_code), "error_apology")
+    if query is not None:
+        with contextlib.suppress(Exception):  # stop the button's spinner, say why
+            await query.answer(apology, show_alert=True)
+    if message is not None and not in_group(query or message):  # a group isn't told
         with contextlib.suppress(Exception):
-            await message.bot.send_message(message.chat.id,
-                                           t(language(user.language_code), "error_apology"))
+            await message.bot.send_message(message.chat.id, apology)
     return True
 
 
 class Application:
-    def __init__(self, config: Config, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, config: Config, clock: Callable[[], float] = time.time,
+                 group_pace: tuple[int, float] = (20, 60.0)) -> None:
         self.config = config
         self.clock = clock
+        self.group_pace = group_pace  # messages per window (seconds) into one group
         self.store: Store | None = None
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
@@ -88,7 +112,8 @@ class Application:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(self.config.api_url) if self.config.api_url else None
         ) if self.config.api_url else AiohttpSession()
-        session.middleware(RetryAfter())
+        session.middleware(RetryAfter())  # outermost: every retry waits for its own slot
+        session.middleware(GroupPace(*self.group_pace))
         self.bot = Bot(self.config.token, session=session,
                        default=DefaultBotProperties(parse_mode="HTML"))
         try:
@@ -99,13 +124,15 @@ class Application:
             raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
         log.info("running as @%s (id %s)", me.username, me.id)
         await self._set_commands()
-        self.mailer = Mailer(self.bot, self.store, self.clock)
+        self.cards = Cards(self.bot, self.store)
+        self.mailer = Mailer(self.bot, self.store, self.clock, redraw=self.cards.refresh)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
                          reconcile=self.reconcile)
+        self.duels.on_round = self.jobs.track_turn
         self.dispatcher, self.guard = build_dispatcher(
             store=self.store, duels=self.duels, jobs=self.jobs, mailer=self.mailer,
-            clock=self.clock, config=self.config,
+            cards=self.cards, clock=self.clock, config=self.config,
         )
         rebuilt = await self.jobs.start()
         await self.reconcile()
@@ -134,8 +161,13 @@ class Application:
 
     async def _set_commands(self) -> None:
         for lang in LANGUAGES:
+            code = None if lang == "en" else lang
             commands = [BotCommand(command=c, description=t(lang, f"cmd_{c}")) for c in COMMANDS]
-            await self.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+            await self.bot.set_my_commands(commands, language_code=code)
+            in_groups = [BotCommand(command=c, description=t(lang, f"cmd_{c}"))
+                         for c in GROUP_COMMANDS]
+            await self.bot.set_my_commands(in_groups, scope=BotCommandScopeAllGroupChats(),
+                                           language_code=code)
 
     async def serve(self, handle_signals: bool = True) -> None:
         """Poll until stopped (SIGINT/SIGTERM or stop()), then let in-flight work finish."""

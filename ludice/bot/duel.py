@@ -1,6 +1,7 @@
 """Runs each filled lobby as a background task: roll one Telegram die per player, show every
 die to every player, wait out the animation, then settle or re-roll a tie. Handlers only
-start the task, so the reveal delay never blocks other players' updates."""
+start the task, so the reveal delay never blocks other players' updates. Group challenges
+play their rounds in the group instead (ludice.bot.group_duel)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import asyncio
 import logging
 import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from ludice import duels, games
+from ludice.bot import group_duel
 from ludice.bot.mailer import Mailer
 from ludice.bot.texts import language, t
 from ludice.db import Store
@@ -47,20 +49,37 @@ class DuelRunner:
         self.mailer = mailer
         self.clock = clock
         self.tasks: dict[int, asyncio.Task] = {}
+        # Told when a throw-your-own round closed (the scheduler follows the next window).
+        self.on_round: Callable[[int], Awaitable[None]] | None = None
 
     def start(self, lobby_id: int) -> None:
-        if lobby_id in self.tasks:  # one runner per lobby, whoever asks twice
+        self._task(lobby_id, self._run(lobby_id), f"duel-{lobby_id}")
+
+    def finish_throws(self, lobby_id: int) -> None:
+        self._task(lobby_id, group_duel.finish_throws(self, lobby_id), f"round-{lobby_id}")
+
+    def _task(self, lobby_id: int, work: Awaitable[None], name: str) -> None:
+        if lobby_id in self.tasks:  # one task per lobby, whoever asks twice
+            work.close()
             return
-        task = asyncio.create_task(self._run(lobby_id), name=f"duel-{lobby_id}")
+        task = asyncio.create_task(self._guard(lobby_id, work), name=name)
         self.tasks[lobby_id] = task
         task.add_done_callback(lambda _: self.tasks.pop(lobby_id, None))
+
+    async def _guard(self, lobby_id: int, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            # Left rolling: the next start-up (or the next sweep) finishes it from the rolls
+            # recorded so far, so a failure here never strands the stakes.
+            log.exception("duel %s stopped with an error; the next sweep resumes it", lobby_id)
 
     async def recover(self) -> int:
         """Finish duels a crash, a stop or an error left mid-way: recorded rolls stay,
         missing ones are rolled, then the lobby settles as usual. Duels already running are
         left alone; returns how many were (re)started."""
-        in_play = await self.store.read(games.rolling_lobbies)
-        idle = [lobby.id for lobby in in_play if lobby.id not in self.tasks]
+        in_play = await self.store.read(group_duel.bot_rolled)
+        idle = [lobby_id for lobby_id in in_play if lobby_id not in self.tasks]
         for lobby_id in idle:
             self.start(lobby_id)
         return len(idle)
@@ -73,27 +92,26 @@ class DuelRunner:
         return len(still)
 
     async def _run(self, lobby_id: int) -> None:
-        try:
-            await self._announce(lobby_id)
-            while True:
-                lobby, waiting = await self.store.read(duels.pending_rollers, lobby_id)
-                if lobby is None or lobby.status != "rolling":
-                    return
-                everyone = await self.store.read(games.players, lobby_id)
-                for player in waiting:
-                    # Shown as soon as it is recorded: a failure on the next roll must not
-                    # leave this die unseen.
-                    die = await self._roll(lobby, player, everyone)
-                    await self._show_to_others(lobby, everyone, die)
-                await asyncio.sleep(await self.store.read(_reveal_delay))
-                outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
-                self.mailer.kick()
-                if outcome is None or outcome.settled:
-                    return
-        except Exception:
-            # Left rolling: the next start-up (or the next recover) finishes it from the rolls
-            # recorded so far, so a failure here never strands the stakes.
-            log.exception("duel %s stopped with an error; the next sweep resumes it", lobby_id)
+        lobby = await self.store.read(games.get_lobby, lobby_id)
+        if lobby is not None and lobby.chat_id is not None:
+            await group_duel.run_rounds(self, lobby_id)
+            return
+        await self._announce(lobby_id)
+        while True:
+            lobby, waiting = await self.store.read(duels.pending_rollers, lobby_id)
+            if lobby is None or lobby.status != "rolling":
+                return
+            everyone = await self.store.read(games.players, lobby_id)
+            for player in waiting:
+                # Shown as soon as it is recorded: a failure on the next roll must not
+                # leave this die unseen.
+                die = await self._roll(lobby, player, everyone)
+                await self._show_to_others(lobby, everyone, die)
+            await asyncio.sleep(await self.store.read(_reveal_delay))
+            outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
+            self.mailer.kick()
+            if outcome is None or outcome.settled:
+                return
 
     async def _announce(self, lobby_id: int) -> None:
         lobby = await self.store.read(games.get_lobby, lobby_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from ludice.bot.texts import t
@@ -20,5 +20,6 @@ async def unknown_message(message: Message, lang: str) -> None:
 def make_router() -> Router:
     router = Router(name="fallback")
     router.callback_query.register(stale_button)
-    router.message.register(unknown_message)
+    # In a group, what is not for us is none of our business: never "I didn't get that".
+    router.message.register(unknown_message, F.chat.type == "private")
     return router

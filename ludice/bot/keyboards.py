@@ -31,6 +31,31 @@ class LeaveLobby(CallbackData, prefix="leave"):
     lobby_id: int
 
 
+class AcceptFromGroup(CallbackData, prefix="tg"):
+    """Accept the terms after following a group's deep link; lobby_id 0: no challenge yet."""
+    lobby_id: int
+
+
+class GroupJoin(CallbackData, prefix="gj"):
+    lobby_id: int
+
+
+class GroupCancel(CallbackData, prefix="gc"):
+    lobby_id: int
+
+
+class GroupStart(CallbackData, prefix="gs"):
+    lobby_id: int
+
+
+class Rematch(CallbackData, prefix="gr"):
+    lobby_id: int
+
+
+class JoinFromPrivate(CallbackData, prefix="gp"):
+    lobby_id: int
+
+
 class ChoosePack(CallbackData, prefix="pack"):
     stars: int
 
@@ -39,9 +64,52 @@ class ClaimBonus(CallbackData, prefix="bonus"):
     pass
 
 
-def terms(lang: str) -> InlineKeyboardMarkup:
+def terms(lang: str, from_lobby: int | None = None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=t(lang, "terms_button"), callback_data=AcceptTerms())
+    data = AcceptTerms() if from_lobby is None else AcceptFromGroup(lobby_id=from_lobby)
+    kb.button(text=t(lang, "terms_button"), callback_data=data)
+    return kb.as_markup()
+
+
+def is_accept(data: str | None) -> bool:
+    """Whether callback data is one of the Accept buttons (open before the terms)."""
+    if data == AcceptTerms().pack():
+        return True
+    try:
+        AcceptFromGroup.unpack(data or "")
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def card(lang: str, lobby_id: int, can_start: bool) -> InlineKeyboardMarkup:
+    """The buttons of an open challenge card. Everyone sees the same buttons; who may press
+    which is checked when pressed."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "btn_join"), callback_data=GroupJoin(lobby_id=lobby_id))
+    kb.button(text=t(lang, "btn_cancel"), callback_data=GroupCancel(lobby_id=lobby_id))
+    if can_start:
+        kb.button(text=t(lang, "btn_start"), callback_data=GroupStart(lobby_id=lobby_id))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def rematch(lang: str, lobby_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "btn_rematch"), callback_data=Rematch(lobby_id=lobby_id))
+    return kb.as_markup()
+
+
+def open_bot(lang: str, url: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "group_terms_button"), url=url)
+    return kb.as_markup()
+
+
+def join_from_private(lang: str, lobby_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "btn_join_private", lobby_id=lobby_id),
+              callback_data=JoinFromPrivate(lobby_id=lobby_id))
     return kb.as_markup()
 
 

@@ -1,7 +1,10 @@
-"""Sends what the domain left in the outbox, in each recipient's language, oldest first per
-chat, and marks each message done. A message that fails for a passing reason stays pending
-and goes out on the next round; one Telegram refuses for good (bot blocked, chat gone) is
-marked with the error instead of being retried forever."""
+"""Sends what the domain left in the outbox, in each recipient's language (a group's own
+language for a group), oldest first per chat, and marks each message done. A message that
+fails for a passing reason stays pending and goes out on the next round; one Telegram refuses
+for good (bot blocked, chat gone) is marked with the error instead of being retried forever.
+
+Each chat has its own sender task, so a group held back by its pacing (ludice.bot.pacing) or
+a 429 never delays anybody else's messages, and one chat's messages stay in order."""
 
 from __future__ import annotations
 
@@ -9,36 +12,41 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from ludice import outbox
+from ludice.bot.cards import render_group
 from ludice.bot.texts import language, render_outbox
 from ludice.db import Store
 
 log = logging.getLogger(__name__)
+REFUSED = (TelegramForbiddenError, TelegramBadRequest)
 
 
-def _pending_with_languages(conn: sqlite3.Connection) -> list[tuple[outbox.Message, str]]:
-    messages = outbox.pending(conn)
-    codes = dict(conn.execute(
-        f"SELECT id, language_code FROM users WHERE id IN ({','.join('?' * len(messages))})",
-        [m.chat_id for m in messages])) if messages else {}
-    return [(m, language(codes.get(m.chat_id))) for m in messages]
+def _pending_for(conn: sqlite3.Connection, chat_id: int) -> list[tuple[outbox.Message, str]]:
+    messages = outbox.pending(conn, chat_id=chat_id)
+    if chat_id < 0:
+        row = conn.execute("SELECT lang FROM groups WHERE chat_id = ?", (chat_id,)).fetchone()
+    else:
+        row = conn.execute("SELECT language_code FROM users WHERE id = ?", (chat_id,)).fetchone()
+    lang = language(row[0] if row else None)
+    return [(m, lang) for m in messages]
 
 
 class Mailer:
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], float],
-                 interval: float = 2.0) -> None:
+                 interval: float = 2.0,
+                 redraw: Callable[[int], Awaitable[None]] | None = None) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
         self.interval = interval
+        self.redraw = redraw  # redraws a challenge card (outbox key `group_card`)
         self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self._chats: dict[int, asyncio.Task] = {}
 
     def kick(self) -> None:
         self._wake.set()
@@ -49,35 +57,65 @@ class Mailer:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
             self._wake.clear()
             try:
-                await self.drain()
+                await self.dispatch()
             except Exception:
                 log.exception("sending the outbox failed; retrying in %.0f s", self.interval)
 
-    async def drain(self) -> int:
-        async with self._lock:  # one sender at a time, or a message could go out twice
-            batch = await self.store.read(_pending_with_languages)
-            by_chat: dict[int, list[tuple[outbox.Message, str]]] = defaultdict(list)
-            for message, lang in batch:
-                by_chat[message.chat_id].append((message, lang))
-            sent = await asyncio.gather(*(self._send_chat(items) for items in by_chat.values()))
-            return sum(sent)
+    async def dispatch(self) -> None:
+        """Start a sender for every chat with pending messages that has none running. The
+        check and the start happen without a pause between them, so a chat never has two."""
+        chats = await self.store.read(outbox.pending_chats)
+        self._chats = {c: task for c, task in self._chats.items() if not task.done()}
+        for chat_id in chats:
+            task = self._chats.get(chat_id)
+            if task is None or task.done():
+                self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id),
+                                                           name=f"outbox-{chat_id}")
 
-    async def _send_chat(self, items: list[tuple[outbox.Message, str]]) -> int:
+    async def drain(self) -> int:
+        """Send everything pending now and wait until it is out (a stop, the tests)."""
+        await self.dispatch()
+        results = await asyncio.gather(*self._chats.values(), return_exceptions=True)
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _send_chat(self, chat_id: int) -> int:
         done = 0
-        for message, lang in items:
-            error = None
-            try:
-                await self.bot.send_message(message.chat_id,
-                                            render_outbox(lang, message.text_key, message.params))
-            except (TelegramForbiddenError, TelegramBadRequest) as exc:
-                error = str(exc)
-                log.warning("outbox message %s to %s refused: %s", message.id, message.chat_id,
-                            exc)
-            except Exception as exc:
-                # Keep it pending and stop this chat here so its messages stay in order.
-                log.warning("outbox message %s to %s not sent yet: %s", message.id,
-                            message.chat_id, exc)
+        while True:
+            # Read again each time round: messages added while we were sending go out too.
+            items = await self.store.read(_pending_for, chat_id)
+            if not items:
                 return done
-            await self.store.write(outbox.mark_done, message.id, int(self.clock()), error)
-            done += 1
-        return done
+            for message, lang in items:
+                error = None
+                try:
+                    await self._deliver(message, lang)
+                except REFUSED as exc:
+                    error = str(exc)
+                    log.warning("outbox message %s to %s refused: %s", message.id,
+                                message.chat_id, exc)
+                except Exception as exc:
+                    # Keep it pending and stop this chat here so its messages stay in order.
+                    log.warning("outbox message %s to %s not sent yet: %s", message.id,
+                                message.chat_id, exc)
+                    return done
+                await self.store.write(outbox.mark_done, message.id, int(self.clock()), error)
+                done += 1
+
+    async def _deliver(self, message: outbox.Message, lang: str) -> None:
+        if message.text_key == "group_card":
+            if self.redraw is not None:
+                await self.redraw(message.params["lobby_id"])
+            return
+        if message.chat_id > 0:
+            await self.bot.send_message(message.chat_id,
+                                        render_outbox(lang, message.text_key, message.params))
+            return
+        text, markup = render_group(lang, message.text_key, message.params)
+        try:
+            await self.bot.send_message(message.chat_id, text, reply_markup=markup,
+                                        message_thread_id=message.thread_id)
+        except TelegramBadRequest as exc:
+            # The topic was deleted or closed: the group still hears the result, in General.
+            if message.thread_id is None or "thread" not in str(exc).lower():
+                raise
+            await self.bot.send_message(message.chat_id, text, reply_markup=markup)

@@ -1,6 +1,6 @@
 """Per-update work: drop redelivered updates, track in-flight handlers so a stop can wait
-for them, load the player and settings, hold back users who have not accepted the terms,
-and throttle game actions. Nothing here writes to the database."""
+for them, load the player, the settings and (in a group) the group, hold back users who have
+not accepted the terms, and throttle game actions. Nothing here writes to the database."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from ludice import groups, users
 from ludice import settings as game_settings
-from ludice import users
 from ludice.bot import keyboards
 from ludice.bot.texts import language, t
 
@@ -56,13 +56,30 @@ class UpdateGuard(BaseMiddleware):
         return len(still)
 
 
-def _context(conn: Any, user_id: int) -> tuple[users.User | None, game_settings.Settings]:
-    return users.get(conn, user_id), game_settings.load(conn)
+GROUP_CHATS = ("group", "supergroup")
+
+
+def _context(conn: Any, user_id: int, chat_id: int | None
+             ) -> tuple[users.User | None, game_settings.Settings, groups.Group | None]:
+    group = groups.get(conn, chat_id) if chat_id is not None else None
+    return users.get(conn, user_id), game_settings.load(conn), group
+
+
+def in_group(event: TelegramObject) -> bool:
+    chat = event.chat if isinstance(event, Message) else (
+        event.message.chat if isinstance(event, CallbackQuery) and event.message else None)
+    return chat is not None and chat.type in GROUP_CHATS
+
+
+def _anonymous_admin(event: TelegramObject) -> bool:
+    """A group admin posting as the group itself (Telegram's GroupAnonymousBot sends it)."""
+    return (isinstance(event, Message) and event.sender_chat is not None
+            and event.sender_chat.id == event.chat.id)
 
 
 def _open_before_terms(event: TelegramObject) -> bool:
     if isinstance(event, CallbackQuery):
-        return event.data == keyboards.AcceptTerms().pack()
+        return keyboards.is_accept(event.data)
     if isinstance(event, Message) and event.successful_payment:
         return True  # Telegram already took the stars: a receipt must never be held back
     if isinstance(event, Message) and event.text:
@@ -76,12 +93,19 @@ class PlayerContext(BaseMiddleware):
         sender = getattr(event, "from_user", None)
         chat = event.chat if isinstance(event, Message) else (
             event.message.chat if isinstance(event, CallbackQuery) and event.message else None)
-        # Group play is its own feature; until then the bot talks to players one to one.
-        if sender is None or sender.is_bot or (chat is not None and chat.type != "private"):
+        group_chat = chat is not None and chat.type in GROUP_CHATS
+        if sender is None or (chat is not None and chat.type not in ("private", *GROUP_CHATS)):
+            return None  # channels are not ours
+        if sender.is_bot and not (group_chat and _anonymous_admin(event)):
             return None
-        player, current = await data["store"].read(_context, sender.id)
+        player, current, group = await data["store"].read(
+            _context, sender.id, chat.id if group_chat else None)
         lang = language(sender.language_code or (player.language_code if player else None))
-        data.update(player=player, settings=current, lang=lang)
+        data.update(player=player, settings=current, lang=lang, group=group)
+        if group_chat:
+            # Group handlers meet newcomers themselves: the terms go to a private chat
+            # through a deep link, never into the group.
+            return await handler(event, data)
         if (player is None or player.terms_accepted_at is None) and not _open_before_terms(event):
             if isinstance(event, CallbackQuery):
                 await event.answer(t(lang, "terms_needed"), show_alert=True)
@@ -109,7 +133,7 @@ class Throttle(BaseMiddleware):
             text = t(data["lang"], "throttled")
             if isinstance(event, CallbackQuery):
                 await event.answer(text if first_warning else None)
-            elif first_warning:
+            elif first_warning and not in_group(event):  # a group never hears about one flood
                 await event.answer(text)
             return None
         self._last[user_id] = now

@@ -152,6 +152,8 @@ async def cmd_paysupport(message: Message, lang: str, store: Store) -> None:
 
 def make_router() -> Router:
     router = Router(name="payments")
+    router.message.filter(F.chat.type == "private")  # groups have their own commands
+    router.callback_query.filter(F.message.chat.type == "private")
     limiter = RateLimit()
     router.message.middleware(limiter)
     router.callback_query.middleware(limiter)

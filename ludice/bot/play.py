@@ -11,11 +11,12 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
-from ludice import games, ledger, rules
+from ludice import games, ledger, rules, users
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
+from ludice.bot.mailer import Mailer
 from ludice.bot.middlewares import Throttle
 from ludice.bot.texts import button_texts, game_title, t
 from ludice.db import Store
@@ -32,12 +33,13 @@ class PlayFlow(StatesGroup):
     choosing_bet = State()
 
 
-def _enter(conn: sqlite3.Connection, user_id: int, game: str, bet: int, now: int
+def _enter(conn: sqlite3.Connection, sender: User, game: str, bet: int, now: int
            ) -> games.Entered:
-    return games.enter(conn, user_id, game, bet, settings=load(conn), now=now)
+    touch(conn, sender, now)
+    return games.enter(conn, sender.id, game, bet, settings=load(conn), now=now)
 
 
-async def _play(message: Message, user_id: int, game: str, bet_text: str, *, lang: str,
+async def _play(message: Message, sender: User, game: str, bet_text: str, *, lang: str,
                 store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
                 state: FSMContext, refuse: Callable[[str], Awaitable] | None = None) -> bool:
     """Enter matchmaking; a refusal goes to `refuse` (default: a reply). True if entered."""
@@ -45,7 +47,7 @@ async def _play(message: Message, user_id: int, game: str, bet_text: str, *, lan
     now = int(clock())
     try:
         bet = rules.parse_bet(bet_text)
-        entered = await store.write(_enter, user_id, game, bet, now)
+        entered = await store.write(_enter, sender, game, bet, now)
     except rules.BetRefused as refused:
         await refuse(t(lang, refused.reason, limit=refused.limit))
         return False
@@ -87,7 +89,7 @@ async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, stor
 async def cmd_play(message: Message, command: CommandObject, **deps) -> None:
     game = "darts" if command.command.lower() == "darts" else "dice"
     if command.args:
-        await _play(message, message.from_user.id, game, command.args, **_pick(deps, _PLAY))
+        await _play(message, message.from_user, game, command.args, **_pick(deps, _PLAY))
     elif command.command.lower() == "play":
         await message.answer(t(deps["lang"], "choose_game"),
                              reply_markup=keyboards.games(deps["lang"]))
@@ -115,47 +117,56 @@ async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet,
     async def refuse(text: str) -> None:  # the button itself says why, as an alert
         await query.answer(text, show_alert=True)
 
-    if await _play(query.message, query.from_user.id, callback_data.game,
+    if await _play(query.message, query.from_user, callback_data.game,
                    str(callback_data.amount), refuse=refuse, **_pick(deps, _PLAY)):
         await query.answer()
 
 
 async def typed_bet(message: Message, state: FSMContext, **deps) -> None:
     game = (await state.get_data()).get("game", "dice")
-    await _play(message, message.from_user.id, game, message.text, state=state,
+    await _play(message, message.from_user, game, message.text, state=state,
                 **_pick(deps, _PLAY, skip=("state",)))
 
 
-async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, clock: Clock) -> None:
-    await _leave(message.answer, message.from_user.id, None, lang=lang, store=store, jobs=jobs,
-                 clock=clock)
+async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, mailer: Mailer,
+                    clock: Clock) -> None:
+    await _leave(message.answer, message.from_user, None, lang=lang, store=store, jobs=jobs,
+                 mailer=mailer, clock=clock)
 
 
 async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
-                       store: Store, jobs: Jobs, clock: Clock) -> None:
+                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
         await keyboards.drop(query)
 
-    await _leave(reply, query.from_user.id, callback_data.lobby_id, lang=lang, store=store,
-                 jobs=jobs, clock=clock)
+    await _leave(reply, query.from_user, callback_data.lobby_id, lang=lang, store=store,
+                 jobs=jobs, mailer=mailer, clock=clock)
 
 
-def _leave_unit(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, now: int
+def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
                 ) -> tuple[games.Lobby, int]:
-    lobby = games.leave(conn, user_id, lobby_id, now=now)
-    return lobby, ledger.balance(conn, user_id)
+    touch(conn, sender, now)
+    lobby = games.leave(conn, sender.id, lobby_id, now=now)
+    return lobby, ledger.balance(conn, sender.id)
 
 
-async def _leave(reply: Callable, user_id: int, lobby_id: int | None, *, lang: str,
-                 store: Store, jobs: Jobs, clock: Clock) -> None:
+async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: str,
+                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
     try:
-        lobby, balance = await store.write(_leave_unit, user_id, lobby_id, int(clock()))
+        lobby, balance = await store.write(_leave_unit, sender, lobby_id, int(clock()))
     except games.GameRefused as refused:
         await reply(t(lang, refused.reason, **refused.details))
         return
     jobs.forget(lobby.id)
+    mailer.kick()  # a group challenge withdrawn from here: its card and its other players
     await reply(t(lang, "lobby_left", lobby_id=lobby.id, bet=lobby.bet, balance=balance))
+
+
+def touch(conn: sqlite3.Connection, sender: User, now: int) -> None:
+    """Refresh the player's name and language from this update, inside its unit of work."""
+    users.refresh(conn, sender.id, first_name=sender.first_name, username=sender.username,
+                  language_code=sender.language_code, now=now)
 
 
 _PLAY = ("lang", "store", "duels", "jobs", "clock", "state")
@@ -170,6 +181,8 @@ def make_router() -> Router:
     """A fresh router (with its own throttle) per dispatcher: aiogram attaches a router to
     one parent only, and throttle state belongs to one running bot."""
     router = Router(name="play")
+    router.message.filter(F.chat.type == "private")  # groups have their own commands
+    router.callback_query.filter(F.message.chat.type == "private")
     router.message.middleware(Throttle())
     router.callback_query.middleware(Throttle())
     router.message.register(cmd_play, Command("play", "dice", "darts"))

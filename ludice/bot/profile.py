@@ -53,6 +53,8 @@ async def cmd_history(message: Message, player: User, lang: str, store: Store) -
 
 def make_router() -> Router:
     router = Router(name="profile")
+    router.message.filter(F.chat.type == "private")  # groups have their own commands
+    router.callback_query.filter(F.message.chat.type == "private")
     router.message.register(cmd_profile, Command("profile"))
     router.message.register(cmd_profile, F.text.in_(button_texts("btn_profile")))
     router.message.register(cmd_history, Command("history"))

@@ -1,5 +1,11 @@
 """Outgoing calls answered 429 wait `retry_after` and go again, so a burst slows down instead
-of dropping a result. Applied to the bot session, i.e. to every call the bot makes."""
+of dropping a result. Applied to the bot session, i.e. to every call the bot makes.
+
+A 5xx or a network error is different: the request may have reached Telegram and taken
+effect before the answer was lost, so only calls that are safe to repeat are retried (reads,
+edits, answers to queries). A send is not: a retried sendMessage can post the message twice,
+and a retried sendDice would even roll a second die. The outbox and the duel runner already
+recover from a send that failed."""
 
 from __future__ import annotations
 
@@ -14,6 +20,11 @@ from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response
 
 log = logging.getLogger(__name__)
+IDEMPOTENT_PREFIXES = ("Get", "Edit", "Set", "Delete", "Answer", "LeaveChat")
+
+
+def idempotent(method: TelegramMethod[Any]) -> bool:
+    return type(method).__name__.startswith(IDEMPOTENT_PREFIXES)
 
 
 class RetryAfter(BaseRequestMiddleware):
@@ -38,7 +49,7 @@ class RetryAfter(BaseRequestMiddleware):
                             type(method).__name__, wait, attempt)
                 await asyncio.sleep(wait)
             except (TelegramNetworkError, TelegramServerError) as exc:
-                if attempt >= 3:
+                if attempt >= 3 or not idempotent(method):
                     raise
                 log.warning("%s failed (%s), retrying", type(method).__name__, exc)
                 await asyncio.sleep(0.5 * attempt)

@@ -1,4 +1,4 @@
-"""/start, the terms, /help and /privacy."""
+"""/start (with a group's deep link too), the terms, /help and /privacy."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import sqlite3
 from collections.abc import Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
 from ludice import ledger, users
 from ludice.bot import keyboards
+from ludice.bot.group_invite import lobby_from, offer
 from ludice.bot.texts import button_texts, t
 from ludice.db import Store
 from ludice.settings import Settings, load
@@ -18,13 +19,25 @@ from ludice.settings import Settings, load
 Clock = Callable[[], float]
 
 
-async def cmd_start(message: Message, player: users.User | None, lang: str, store: Store) -> None:
+async def cmd_start(message: Message, command: CommandObject, player: users.User | None,
+                    lang: str, store: Store, clock: Clock) -> None:
+    from_lobby = lobby_from(command.args)
     if player is None or player.terms_accepted_at is None:
-        await message.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang))
+        await message.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang, from_lobby))
         return
     balance = await store.read(ledger.balance, player.id)
     await message.answer(t(lang, "welcome_back", balance=balance),
                          reply_markup=keyboards.menu(lang))
+    if from_lobby is not None:
+        await offer(message.bot, player.id, from_lobby, lang, store, clock)
+
+
+async def welcome_text(store: Store, user_id: int, lang: str, first: bool, bonus: int) -> str:
+    balance = await store.read(ledger.balance, user_id)
+    if not first:
+        return t(lang, "already_accepted") + "\n" + t(lang, "welcome_back", balance=balance)
+    bonus_line = t(lang, "welcome_bonus_line", bonus=bonus) if bonus else ""
+    return t(lang, "welcome", bonus_line=bonus_line, balance=balance)
 
 
 async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
@@ -32,13 +45,16 @@ async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clo
     first, bonus = await store.write(_register, sender, int(clock()))
     await query.answer()
     await keyboards.drop(query)
-    balance = await store.read(ledger.balance, sender.id)
-    if not first:
-        text = t(lang, "already_accepted") + "\n" + t(lang, "welcome_back", balance=balance)
-    else:
-        bonus_line = t(lang, "welcome_bonus_line", bonus=bonus) if bonus else ""
-        text = t(lang, "welcome", bonus_line=bonus_line, balance=balance)
-    await query.bot.send_message(sender.id, text, reply_markup=keyboards.menu(lang))
+    await query.bot.send_message(sender.id, await welcome_text(store, sender.id, lang, first,
+                                                               bonus),
+                                 reply_markup=keyboards.menu(lang))
+
+
+async def accept_from_group(query: CallbackQuery, callback_data: keyboards.AcceptFromGroup,
+                            lang: str, store: Store, clock: Clock) -> None:
+    """Accepting after a group's deep link: then the challenge the player came for."""
+    await accept_terms(query, lang, store, clock)
+    await offer(query.bot, query.from_user.id, callback_data.lobby_id, lang, store, clock)
 
 
 def _register(conn: sqlite3.Connection, sender: User, now: int) -> tuple[bool, int]:
@@ -61,8 +77,11 @@ async def cmd_privacy(message: Message, lang: str) -> None:
 
 def make_router() -> Router:
     router = Router(name="start")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
     router.message.register(cmd_start, CommandStart())
     router.callback_query.register(accept_terms, keyboards.AcceptTerms.filter())
+    router.callback_query.register(accept_from_group, keyboards.AcceptFromGroup.filter())
     router.message.register(cmd_help, Command("help"))
     router.message.register(cmd_help, F.text.in_(button_texts("btn_help")))
     router.message.register(cmd_privacy, Command("privacy"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ludice.bot import texts_payments
+from ludice.bot import texts_group, texts_payments
 from ludice.rules import GAMES
 
 LANGUAGES = ("en", "ru")
@@ -50,8 +50,13 @@ EN: dict[str, str] = {
         "/topup: get more credits with Telegram Stars\n"
         "/bonus: collect the daily bonus\n"
         "/paysupport: help with payments\n"
+        "/top: your ranks in groups\n"
         "/privacy: what we store\n"
-        "/help: this text"
+        "/help: this text\n\n"
+        "<b>In your group</b>\n"
+        "Add me to a group and have an admin send /ludice on. Then /duel 50 there opens a "
+        "challenge anyone can join (reply to someone's message with /duel 50 to challenge only "
+        "them); the dice roll in the chat and /top shows the leaderboard."
     ),
     "fee_part": " minus a {fee}% house fee",
     "privacy": (
@@ -62,6 +67,8 @@ EN: dict[str, str] = {
         "• Your balance and every credit movement (stakes, winnings, refunds, bonuses), so "
         "the books always balance and disputes can be checked.\n"
         "• The games you played and the dice values.\n"
+        "• For groups: the group's id, title and ludice settings (and which admin changed "
+        "them), and the games played there, which make up its leaderboard.\n"
         "• For Stars top-ups: the payment's Telegram charge id, pack, credits and refund "
         "state, to credit each payment exactly once and to handle refunds.\n"
         "Nothing is shared with anyone. Messages you send the bot are not stored beyond what "
@@ -172,8 +179,14 @@ RU: dict[str, str] = {
         "/topup: пополнить звёздами Telegram\n"
         "/bonus: получить ежедневный бонус\n"
         "/paysupport: помощь с платежами\n"
+        "/top: ваши места в группах\n"
         "/privacy: что мы храним\n"
-        "/help: эта справка"
+        "/help: эта справка\n\n"
+        "<b>В вашей группе</b>\n"
+        "Добавьте меня в группу, и пусть админ отправит /ludice on. Затем /duel 50 в группе "
+        "открывает вызов, к которому может присоединиться любой (ответьте на чьё-то сообщение "
+        "/duel 50, чтобы вызвать только этого человека); кубики бросаются в чате, а /top "
+        "показывает рейтинг."
     ),
     "fee_part": " за вычетом комиссии {fee}%",
     "privacy": (
@@ -184,6 +197,8 @@ RU: dict[str, str] = {
         "• Ваш баланс и каждое движение кредитов (ставки, выигрыши, возвраты, бонусы), чтобы "
         "учёт всегда сходился и споры можно было проверить.\n"
         "• Сыгранные игры и значения кубиков.\n"
+        "• Для групп: id группы, название и настройки ludice (и какой админ их менял), а также "
+        "сыгранные там игры, из которых складывается рейтинг.\n"
         "• Для пополнений звёздами: идентификатор платежа Telegram, пакет, кредиты и "
         "состояние возврата, чтобы зачислить каждый платёж ровно один раз и обработать "
         "возвраты.\n"
@@ -259,8 +274,9 @@ RU: dict[str, str] = {
 }
 
 # Feature catalogs live beside the feature; merged here so lookups stay in one place.
-EN.update(texts_payments.EN)
-RU.update(texts_payments.RU)
+for feature in (texts_payments, texts_group):
+    EN.update(feature.EN)
+    RU.update(feature.RU)
 CATALOGS = {"en": EN, "ru": RU}
 
 
@@ -303,4 +319,7 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
         return t(lang, "duel_result_loss", winners=", ".join(escape(w) for w in params["winners"]),
                  loss=-params["net"], **common)
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    if key == "group_lobby_closed":  # the reason is a code: say it in words
+        safe["why"] = t(lang, f"why_{params.get('reason')}") if (
+            f"why_{params.get('reason')}" in EN) else safe.get("reason", "")
     return t(lang, key, **safe)

@@ -1,0 +1,94 @@
+"""The rounds of a group challenge. When the bot rolls, each round is one label message
+naming the players in order, then their dice (protected, so nobody can forward them as their
+own), then after the reveal delay one result from the outbox. In throw-your-own mode the
+players' own dice arrive as messages; once the last one is in, the round closes after the
+reveal delay (or when its window ends: see ludice.scheduler)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from typing import TYPE_CHECKING
+
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+
+from ludice import challenges, duels, games, groups
+from ludice.bot.cards import round_label
+from ludice.errors import LudiceError
+from ludice.games import Lobby
+from ludice.rules import GAMES
+from ludice.settings import load
+
+if TYPE_CHECKING:
+    from ludice.bot.duel import DuelRunner
+
+log = logging.getLogger(__name__)
+UNREACHABLE = (TelegramForbiddenError, TelegramBadRequest)
+
+
+def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
+    group = groups.get(conn, lobby.chat_id)
+    tie = duels.rolls(conn, lobby.id, lobby.round - 1) if lobby.round > 1 else {}
+    label = duels.names(conn, [*waiting, *tie])
+    return round_label(group.lang if group else "en", lobby.id, lobby.game, lobby.round,
+                       [label[u] for u in waiting], [[label[u], v] for u, v in tie.items()])
+
+
+def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
+    return challenges.advance(conn, lobby_id, settings=load(conn), now=now)
+
+
+def _give_up(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
+    with contextlib.suppress(LudiceError):  # resolved meanwhile: nothing left to refund
+        games.cancel(conn, lobby_id, reason="the group can't be reached", now=now)
+
+
+def bot_rolled(conn: sqlite3.Connection) -> list[int]:
+    """Rolling lobbies a runner task must drive: private duels and bot-rolled challenges
+    (throw-your-own rounds are driven by the players' dice and their window)."""
+    return [lobby.id for lobby in games.rolling_lobbies(conn)
+            if not ((extra := challenges.get(conn, lobby.id)) and extra.throw_mode)]
+
+
+async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
+    store, bot = runner.store, runner.bot
+    while True:
+        lobby, waiting = await store.read(duels.pending_rollers, lobby_id)
+        extra = await store.read(challenges.get, lobby_id)
+        if lobby is None or lobby.status != "rolling" or extra is None or extra.throw_mode:
+            return
+        if waiting:
+            try:
+                await bot.send_message(lobby.chat_id, await store.read(_label, lobby, waiting),
+                                       message_thread_id=extra.thread_id)
+                for player in waiting:
+                    die = await bot.send_dice(lobby.chat_id, emoji=GAMES[lobby.game].emoji,
+                                              message_thread_id=extra.thread_id,
+                                              protect_content=True)
+                    await store.write(duels.record_roll, lobby.id, lobby.round, player,
+                                      die.dice.value, now=int(runner.clock()),
+                                      chat_id=lobby.chat_id, message_id=die.message_id)
+            except UNREACHABLE as exc:
+                # Removed from the group or no right to post: nobody could see a fair roll,
+                # so the stakes go back instead of waiting in escrow.
+                log.warning("challenge %s: cannot roll in chat %s (%s); refunding", lobby_id,
+                            lobby.chat_id, exc)
+                await store.write(_give_up, lobby_id, int(runner.clock()))
+                runner.mailer.kick()
+                return
+        await asyncio.sleep(await store.read(lambda conn: load(conn).reveal_delay_seconds))
+        outcome = await store.write(_advance, lobby_id, int(runner.clock()))
+        runner.mailer.kick()
+        if outcome is None or outcome.settled:
+            return
+
+
+async def finish_throws(runner: DuelRunner, lobby_id: int) -> None:
+    """Everyone of a round threw: let the last die land, then close the round."""
+    await asyncio.sleep(await runner.store.read(lambda conn: load(conn).reveal_delay_seconds))
+    if await runner.store.write(_advance, lobby_id, int(runner.clock())) is not None:
+        runner.mailer.kick()
+    if runner.on_round is not None:
+        await runner.on_round(lobby_id)
