@@ -16,6 +16,7 @@ import typer
 from ludice import config as run_config
 from ludice import db, games, ledger, payments, reports, users
 from ludice import settings as game_settings
+from ludice.cli_groups import group_app
 from ludice.errors import LudiceError
 from ludice.output import emit, pairs, table, when
 
@@ -33,6 +34,7 @@ app.add_typer(balance_app, name="balance")
 app.add_typer(settings_app, name="settings")
 app.add_typer(lobby_app, name="lobby")
 app.add_typer(payment_app, name="payment")
+app.add_typer(group_app, name="group")
 
 DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite database file.",
                                       dir_okay=False)]
@@ -267,11 +269,12 @@ def lobby_list(
                                        )] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
 ) -> None:
-    """Lobbies in play (open or rolling), newest first."""
+    """Lobbies in play (open or rolling), newest first; group lobbies name their group."""
     with _open(path) as conn:
         rows = games.listing(conn, include_closed=all_, limit=limit)
     for row in rows:
-        row["chat"] = row.pop("chat_id") or "private"
+        chat_id, title = row.pop("chat_id"), row.pop("group_title")
+        row["chat"] = f"{title or 'group'} ({chat_id})" if chat_id else "private"
         row["created"], row["expires"] = when(row.pop("created_at")), when(row.pop("expires_at"))
     emit(rows, as_json, table(rows))
 
@@ -282,13 +285,14 @@ def lobby_cancel(
     reason: Reason = None,
     path: DbPath = Path("ludice.db"),
 ) -> None:
-    """Cancel an open or rolling lobby and refund every stake. The players are told by the
-    running bot within seconds (or at its next start)."""
+    """Cancel an open or rolling lobby and refund every stake. The players (and, for a group
+    lobby, the group) are told by the running bot within seconds (or at its next start)."""
     why = _require_reason(reason)
     with _open(path) as conn, db.transaction(conn):
         lobby = games.cancel(conn, lobby_id, reason=why, now=db.now())
         refunded = games.players(conn, lobby.id)
-    typer.echo(f"cancelled lobby {lobby.id}; refunded {lobby.bet} to each of "
+        where = f" in group {games.group_title(conn, lobby.chat_id)}" if lobby.chat_id else ""
+    typer.echo(f"cancelled lobby {lobby.id}{where}; refunded {lobby.bet} to each of "
                f"{len(refunded)} player(s): {', '.join(map(str, refunded))}")
 
 

@@ -10,19 +10,14 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from ludice import ledger, outbox, rules, users
-from ludice.errors import LudiceError
+from ludice.errors import LudiceError, Refused
 from ludice.settings import Settings
 
 IN_PLAY = ("open", "rolling")
 
 
-class GameRefused(LudiceError):
-    """A player action the rules refuse; `reason` names a catalog text."""
-
-    def __init__(self, reason: str, /, **details: object) -> None:  # details may hold "reason"
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
+class GameRefused(Refused):
+    """A game action the rules refuse; `reason` names a catalog text."""
 
 
 @dataclass(frozen=True)

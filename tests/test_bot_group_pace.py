@@ -1,0 +1,58 @@
+"""End to end: a burst that would break a group's message limit is spread out, not dropped.
+The limit is made small (4 messages per 0.5 s instead of Telegram's 20 a minute) so the test
+stays fast; the pacing is measured on the fake's own clock of arriving calls."""
+
+from __future__ import annotations
+
+import asyncio
+
+from botharness import (
+    GROUP,
+    accept_terms,
+    card_of,
+    group_say,
+    open_group,
+    running_bot,
+    settle,
+)
+
+LIMIT, WINDOW = 4, 0.5
+POSTING = ("sendMessage", "sendDice", "editMessageText")
+
+
+async def test_a_burst_of_results_is_paced_and_all_delivered(tmp_path):
+    async with running_bot(tmp_path, group_pace=(LIMIT, WINDOW)) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        players = [(1, "Alice"), (2, "Bob"), (3, "Carol"), (4, "Dave"), (5, "Eve"), (6, "Finn")]
+        for user_id, name in players:
+            await accept_terms(fake, user_id, name)
+        for lobby_id, creator in ((1, 1), (2, 3), (3, 5)):
+            group_say(fake, creator, "/duel 20")
+            await fake.wait_for(lambda lobby_id=lobby_id: card_of(fake, lobby_id))
+        fake.script_dice(6, 1, 6, 1, 6, 1)
+        fake.fail_next("sendMessage", error_code=429, retry_after=1)  # Telegram says slow down
+        started = asyncio.get_running_loop().time()
+        for lobby_id, joiner in ((1, 2), (2, 4), (3, 6)):  # three duels at once
+            fake.press(joiner, f"gj:{lobby_id}", message_id=card_of(fake, lobby_id)[0],
+                       chat_id=GROUP)
+        await fake.wait_for(lambda: sum("wins" in t for t in fake.texts(GROUP)) == 3,
+                            timeout=15)
+        await settle(bot, timeout=15)
+        took = asyncio.get_running_loop().time() - started
+
+        # every result went out, none was dropped or marked failed
+        results = [t for t in fake.texts(GROUP) if "wins <b>40</b>" in t]
+        assert len(results) == 3
+        assert bot.sql("SELECT count(*) FROM outbox WHERE sent_at IS NULL OR error IS NOT NULL"
+                       ) == [(0,)]
+        assert bot.sql("SELECT count(*) FROM lobbies WHERE status = 'settled'") == [(3,)]
+        assert any(c.answered_error for c in fake.calls if c.method == "sendMessage")
+        # never more than LIMIT calls posting into the group within any WINDOW
+        posting = [c.at for c in fake.calls
+                   if c.method in POSTING and c.params.get("chat_id") == GROUP]
+        assert len(posting) >= 3 * 6  # card edit, label, two dice, result; cards before
+        for first, fifth in zip(posting, posting[LIMIT:], strict=False):
+            assert fifth - first >= WINDOW - 0.05, (first, fifth)
+        burst = [at for at in posting if at >= started]
+        assert took >= (len(burst) // LIMIT - 1) * WINDOW  # it really was held back
