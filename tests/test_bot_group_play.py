@@ -174,7 +174,7 @@ async def test_rematch_opens_the_same_challenge_again(tmp_path):
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
         await open_group(bot)
-        for user_id, name in ((1, "Alice"), (2, "Bob"), (3, "Carol")):
+        for user_id, name in ((1, "Alice"), (2, "Bob"), (3, "Carol <3")):
             await accept_terms(fake, user_id, name)
         bobs = group_say(fake, 2, "hi")["message"]["message_id"]
         fake.script_dice(5, 3)
@@ -194,7 +194,7 @@ async def test_rematch_opens_the_same_challenge_again(tmp_path):
                                                         chat_id=GROUP))
         assert not answer.params.get("text")
         await fake.wait_for(lambda: card_of(fake, 3))
-        assert "Carol is looking for opponents" in card_of(fake, 3)[1]["text"]
+        assert "Carol &lt;3 is looking for opponents" in card_of(fake, 3)[1]["text"]
         answer = await callback_answer(fake, fake.press(3, "gr:1", message_id=result_id,
                                                         chat_id=GROUP))
         assert answer.params["text"].startswith("You are already in lobby #3")

@@ -4,7 +4,6 @@ place as it changes) and the group messages the outbox holds (rounds, results, n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from html import escape
@@ -142,7 +141,5 @@ class Cards:
                     log.info("card of lobby %s not redrawn: %s", lobby_id, exc)
             except TelegramForbiddenError as exc:
                 log.info("card of lobby %s not redrawn: %s", lobby_id, exc)
-        if view is not None and view.lobby.status not in ("open", "rolling"):
-            with contextlib.suppress(KeyError):
-                if not lock.locked():
-                    del self._locks[lobby_id]
+        if view is not None and view.lobby.status not in ("open", "rolling") and not lock.locked():
+            self._locks.pop(lobby_id, None)  # a closed card changes no more

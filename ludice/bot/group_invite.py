@@ -16,7 +16,7 @@ from ludice import challenges, games, users
 from ludice.bot import keyboards
 from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group_play import _join, seated
+from ludice.bot.group_play import join_unit, seated
 from ludice.bot.mailer import Mailer
 from ludice.bot.texts import game_title, t
 from ludice.db import Store
@@ -76,7 +76,7 @@ async def join_from_private(query: CallbackQuery, callback_data: keyboards.JoinF
         await query.answer(t(lang, "unknown_lobby"), show_alert=True)
         return
     try:
-        entered = await store.write(_join, query.from_user, callback_data.lobby_id, None,
+        entered = await store.write(join_unit, query.from_user, callback_data.lobby_id, None,
                                     int(clock()))
     except GameRefused as refused:
         await query.answer(t(lang, refused.reason, **refused.details), show_alert=True)

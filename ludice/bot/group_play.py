@@ -145,7 +145,7 @@ async def begin(lobby_id: int, *, store: Store, duels: DuelRunner, jobs: Jobs,
         duels.start(lobby_id)
 
 
-def _join(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int | None, now: int
+def join_unit(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int | None, now: int
           ) -> Entered:
     touch(conn, sender, now)
     return challenges.join(conn, lobby_id, sender.id, chat_id=chat_id, now=now)
@@ -163,7 +163,7 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
         await query.answer(url=await deep_link(query.bot, f"g{lobby_id}"))
         return
     try:
-        entered = await deps["store"].write(_join, query.from_user, lobby_id,
+        entered = await deps["store"].write(join_unit, query.from_user, lobby_id,
                                             query.message.chat.id, int(deps["clock"]()))
     except GameRefused as refused:
         await _refuse(query, lang, refused)
@@ -246,8 +246,9 @@ def make_router() -> Router:
     router = Router(name="group_play")
     router.message.filter(F.chat.type.in_(GROUP_CHATS))
     router.callback_query.filter(F.message.chat.type.in_(GROUP_CHATS))
-    router.message.middleware(Throttle())
-    router.callback_query.middleware(Throttle())
+    throttle = Throttle()  # typed or pressed, a game action is a game action
+    router.message.middleware(throttle)
+    router.callback_query.middleware(throttle)
     router.message.register(cmd_duel, Command("duel"))
     router.message.register(cmd_group_help, Command("help"))
     router.callback_query.register(join_button, keyboards.GroupJoin.filter())

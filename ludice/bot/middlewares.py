@@ -128,12 +128,16 @@ class Throttle(BaseMiddleware):
         now = time.monotonic()
         last = self._last.get(user_id)
         if last is not None and now - last < gap:
-            first_warning = user_id not in self._warned
-            self._warned.add(user_id)
+            # A group never hears about one member's flood; the member hears it once, on a
+            # button (answered to them alone) or in private.
+            silent = isinstance(event, Message) and in_group(event)
+            first_warning = user_id not in self._warned and not silent
             text = t(data["lang"], "throttled")
+            if first_warning:
+                self._warned.add(user_id)
             if isinstance(event, CallbackQuery):
                 await event.answer(text if first_warning else None)
-            elif first_warning and not in_group(event):  # a group never hears about one flood
+            elif first_warning:
                 await event.answer(text)
             return None
         self._last[user_id] = now
