@@ -52,12 +52,6 @@ def pending(conn: sqlite3.Connection, limit: int = 200, chat_id: int | None = No
     return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
 
-def pending_chats(conn: sqlite3.Connection) -> list[int]:
-    """Chats with something still to send, the one waiting longest first."""
-    return [r[0] for r in conn.execute(
-        "SELECT chat_id FROM outbox WHERE sent_at IS NULL GROUP BY chat_id ORDER BY min(id)")]
-
-
 def mark_done(
     conn: sqlite3.Connection, message_id: int, now: int, error: str | None = None
 ) -> None:

@@ -4,7 +4,7 @@ that came due while the bot was down runs at once instead of being dropped), and
 sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
 whose runner stopped on an error, so no stake waits in escrow for the next restart. The
 throw-your-own rounds of group challenges close the same way: a date job at the end of the
-window (`turns_ends_at` in the database is the truth), rebuilt at start-up and backed by the
+window (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the
 sweep. No aiogram
 here: `notify` is whatever the caller wants to run after lobbies were refunded (the bot sends
 the outbox)."""

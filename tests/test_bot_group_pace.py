@@ -8,6 +8,7 @@ import asyncio
 
 from botharness import (
     GROUP,
+    Gate,
     accept_terms,
     card_of,
     group_say,
@@ -15,6 +16,8 @@ from botharness import (
     running_bot,
     settle,
 )
+
+from ludice import db, outbox
 
 LIMIT, WINDOW = 4, 0.5
 POSTING = ("sendMessage", "sendDice", "editMessageText")
@@ -56,3 +59,33 @@ async def test_a_burst_of_results_is_paced_and_all_delivered(tmp_path):
             assert fifth - first >= WINDOW - 0.05, (first, fifth)
         burst = [at for at in posting if at >= started]
         assert took >= (len(burst) // LIMIT - 1) * WINDOW  # it really was held back
+
+
+async def test_messages_queued_while_a_chat_is_sending_go_out_once_each(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake, mailer = bot.fake, bot.app.mailer
+        await open_group(bot)
+        await settle(bot)
+        mailer.interval = 60  # nothing may wait for the next poll
+
+        def owe(text: str) -> None:
+            conn = db.open_db(bot.db_path)
+            try:
+                with db.transaction(conn):
+                    outbox.add(conn, GROUP, "group_cancelled", 0, lobby_id=1, reason=text)
+            finally:
+                conn.close()
+            mailer.kick()
+
+        gate = Gate(fake, "sendMessage")
+        owe("first")
+        await asyncio.wait_for(gate.reached.wait(), 5)  # the group's sender is busy
+        owe("second")
+        owe("third")
+        await asyncio.sleep(0.05)
+        gate.release()
+        gate.close()
+        await fake.wait_for(lambda: sum("(third)" in t for t in fake.texts(GROUP)) == 1)
+        await settle(bot)
+        notes = [t for t in fake.texts(GROUP) if "cancelled by an admin" in t]
+        assert [n.split("(")[1].split(")")[0] for n in notes] == ["first", "second", "third"]

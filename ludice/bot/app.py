@@ -14,7 +14,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
 from ludice import ledger, stars
 from ludice.bot import (
@@ -74,11 +74,14 @@ async def on_error(event: ErrorEvent) -> bool:
         return True
     apology = t(language(user.language_code), "error_apology")
     if query is not None:
-        with contextlib.suppress(Exception):  # stop the button's spinner, say why
-            await query.answer(apology, show_alert=True)
-    if message is not None and not in_group(query or message):  # a group isn't told
+        with contextlib.suppress(Exception):  # the query may be too old to answer by now
+            await query.answer(apology, show_alert=True)  # stops the button's spinner
+        if message is not None and not in_group(query):  # a group isn't told of a button
+            with contextlib.suppress(Exception):
+                await message.bot.send_message(message.chat.id, apology)
+    elif isinstance(message, Message):
         with contextlib.suppress(Exception):
-            await message.bot.send_message(message.chat.id, apology)
+            await message.answer(apology)  # in a forum group: in the message's own topic
     return True
 
 

@@ -46,19 +46,14 @@ def parse_duel(args: str | None, allowed: tuple[str, ...]) -> tuple[str, str] | 
     """(bet text, game) from `/duel 50`, `/duel 50 🎯`, `/duel darts 50`; None if unclear.
     Without a game the group's first allowed game is played (dice when allowed)."""
     words = (args or "").split()
-    if not 1 <= len(words) <= 2:
-        return None
-    game = None
-    for word in list(words):
-        found = rules.game_named(word) or (
-            rules.GAMES.get(GAME_WORDS.get(word.lower(), "")))
-        if found is not None and len(words) == 2:
-            game = found.name
-            words.remove(word)
-            break
-    if len(words) != 1:
-        return None
-    return words[0], game or ("dice" if "dice" in allowed else allowed[0])
+    if len(words) == 1:
+        return words[0], "dice" if "dice" in allowed else allowed[0]
+    if len(words) == 2:
+        for i, word in enumerate(words):
+            game = rules.game_named(word) or rules.GAMES.get(GAME_WORDS.get(word.lower(), ""))
+            if game is not None:
+                return words[1 - i], game.name
+    return None
 
 
 def _target(message: Message) -> User | None:
@@ -145,8 +140,8 @@ async def begin(lobby_id: int, *, store: Store, duels: DuelRunner, jobs: Jobs,
         duels.start(lobby_id)
 
 
-def join_unit(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int | None, now: int
-          ) -> Entered:
+def join_unit(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int | None,
+              now: int) -> Entered:
     touch(conn, sender, now)
     return challenges.join(conn, lobby_id, sender.id, chat_id=chat_id, now=now)
 
@@ -209,8 +204,8 @@ def _rematch(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int
 
 
 async def rematch_button(query: CallbackQuery, callback_data: keyboards.Rematch,
-                         player: users.User | None, group: Group | None, lang: str,
-                         store: Store, clock: Clock, cards: Cards, jobs: Jobs) -> None:
+                         player: users.User | None, lang: str, store: Store, clock: Clock,
+                         cards: Cards, jobs: Jobs) -> None:
     if not accepted(player):
         await query.answer(url=await deep_link(query.bot, "g0"))
         return

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
@@ -26,14 +27,25 @@ log = logging.getLogger(__name__)
 REFUSED = (TelegramForbiddenError, TelegramBadRequest)
 
 
-def _pending_for(conn: sqlite3.Connection, chat_id: int) -> list[tuple[outbox.Message, str]]:
+def _languages(conn: sqlite3.Connection, chat_ids: set[int]) -> dict[int, str]:
+    """The language to write in per chat: the user's, or the group's own."""
+    people = [c for c in chat_ids if c > 0]
+    groups = [c for c in chat_ids if c < 0]
+    codes = dict(conn.execute(
+        f"SELECT id, language_code FROM users WHERE id IN ({','.join('?' * len(people))})",
+        people)) if people else {}
+    if groups:
+        codes.update(conn.execute(
+            f"SELECT chat_id, lang FROM groups WHERE chat_id IN ({','.join('?' * len(groups))})",
+            groups))
+    return {c: language(codes.get(c)) for c in chat_ids}
+
+
+def _pending(conn: sqlite3.Connection, chat_id: int | None = None
+             ) -> list[tuple[outbox.Message, str]]:
     messages = outbox.pending(conn, chat_id=chat_id)
-    if chat_id < 0:
-        row = conn.execute("SELECT lang FROM groups WHERE chat_id = ?", (chat_id,)).fetchone()
-    else:
-        row = conn.execute("SELECT language_code FROM users WHERE id = ?", (chat_id,)).fetchone()
-    lang = language(row[0] if row else None)
-    return [(m, lang) for m in messages]
+    langs = _languages(conn, {m.chat_id for m in messages})
+    return [(m, langs[m.chat_id]) for m in messages]
 
 
 class Mailer:
@@ -46,7 +58,9 @@ class Mailer:
         self.interval = interval
         self.redraw = redraw  # redraws a challenge card (outbox key `group_card`)
         self._wake = asyncio.Event()
-        self._chats: dict[int, asyncio.Task] = {}
+        self._lock = asyncio.Lock()
+        self._chats: dict[int, asyncio.Task] = {}  # the sender of each chat
+        self._again: set[int] = set()  # chats whose sender must look again before it stops
 
     def kick(self) -> None:
         self._wake.set()
@@ -62,14 +76,23 @@ class Mailer:
                 log.exception("sending the outbox failed; retrying in %.0f s", self.interval)
 
     async def dispatch(self) -> None:
-        """Start a sender for every chat with pending messages that has none running. The
-        check and the start happen without a pause between them, so a chat never has two."""
-        chats = await self.store.read(outbox.pending_chats)
-        self._chats = {c: task for c, task in self._chats.items() if not task.done()}
-        for chat_id in chats:
-            task = self._chats.get(chat_id)
-            if task is None or task.done():
-                self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id),
+        """Hand each chat's pending messages to a sender of its own. One read serves every
+        chat; a chat whose sender is still busy is left to that sender, told to look again
+        when done, so no message can go out twice and none waits for the next round."""
+        async with self._lock:
+            busy = {c for c, task in self._chats.items() if not task.done()}
+            self._chats = {c: task for c, task in self._chats.items() if c in busy}
+            by_chat: dict[int, list[tuple[outbox.Message, str]]] = defaultdict(list)
+            for message, lang in await self.store.read(_pending):
+                by_chat[message.chat_id].append((message, lang))
+            for chat_id, items in by_chat.items():
+                if chat_id in busy:
+                    if self._chats[chat_id].done():  # it finished while we read
+                        self.kick()
+                    else:
+                        self._again.add(chat_id)
+                    continue
+                self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id, items),
                                                            name=f"outbox-{chat_id}")
 
     async def drain(self) -> int:
@@ -78,13 +101,9 @@ class Mailer:
         results = await asyncio.gather(*self._chats.values(), return_exceptions=True)
         return sum(r for r in results if isinstance(r, int))
 
-    async def _send_chat(self, chat_id: int) -> int:
+    async def _send_chat(self, chat_id: int, items: list[tuple[outbox.Message, str]]) -> int:
         done = 0
         while True:
-            # Read again each time round: messages added while we were sending go out too.
-            items = await self.store.read(_pending_for, chat_id)
-            if not items:
-                return done
             for message, lang in items:
                 error = None
                 try:
@@ -100,6 +119,10 @@ class Mailer:
                     return done
                 await self.store.write(outbox.mark_done, message.id, int(self.clock()), error)
                 done += 1
+            if chat_id not in self._again:
+                return done
+            self._again.discard(chat_id)  # more came while we were sending
+            items = await self.store.read(_pending, chat_id)
 
     async def _deliver(self, message: outbox.Message, lang: str) -> None:
         if message.text_key == "group_card":
