@@ -261,14 +261,25 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
     return closed
 
 
+def call_off(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,
+             card: bool = True) -> Lobby | None:
+    """Refund a group lobby that can't go on because of its group; `reason` is a code
+    (play_off, bot_removed, unreachable) the players read in words. None if not in play."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None or lobby.status not in IN_PLAY:
+        return None
+    return _close_and_refund(conn, lobby, "cancelled", now, "group_lobby_closed",
+                             reason=reason, card=card)
+
+
 def close_chat_lobbies(conn: sqlite3.Connection, chat_id: int, *, reason: str, now: int,
                        card: bool = True) -> list[Lobby]:
     """Refund every lobby of a group still in play (play turned off, bot removed)."""
-    in_play = [Lobby(*r) for r in conn.execute(
-        f"SELECT {_LOBBY_COLUMNS} FROM lobbies WHERE chat_id = ? AND status IN ('open', 'rolling')"
-        " ORDER BY id", (chat_id,))]
-    return [closed for lobby in in_play if (closed := _close_and_refund(
-        conn, lobby, "cancelled", now, "group_lobby_closed", reason=reason, card=card))]
+    in_play = [r[0] for r in conn.execute(
+        "SELECT id FROM lobbies WHERE chat_id = ? AND status IN ('open', 'rolling') ORDER BY id",
+        (chat_id,))]
+    return [closed for lobby_id in in_play
+            if (closed := call_off(conn, lobby_id, reason=reason, now=now, card=card))]
 
 
 def open_lobbies(conn: sqlite3.Connection) -> list[Lobby]:

@@ -105,6 +105,25 @@ def bot_removed(conn: sqlite3.Connection, chat_id: int, *, now: int) -> list[Lob
     return games.close_chat_lobbies(conn, chat_id, reason="bot_removed", now=now, card=False)
 
 
+def migrate(conn: sqlite3.Connection, old_id: int, new_id: int, *, now: int) -> list[Lobby]:
+    """Telegram turned a group into a supergroup with a new chat id. Settings and history
+    (the leaderboard) move along; lobbies in play can't (their cards and dice stay behind in
+    the old chat), so they are refunded."""
+    if get(conn, old_id) is None or old_id == new_id:
+        return []
+    closed = games.close_chat_lobbies(conn, old_id, reason="moved", now=now, card=False)
+    conn.execute(
+        f"INSERT INTO groups ({_COLUMNS}) SELECT ?, title, is_forum, 1, enabled, lang, games,"
+        " min_bet, max_bet, seats, throw_mode, turn_seconds, topic_id, added_at, ?, updated_by"
+        " FROM groups WHERE chat_id = ? ON CONFLICT (chat_id) DO NOTHING",
+        (new_id, now, old_id))
+    conn.execute("UPDATE lobbies SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+    conn.execute("UPDATE group_lobbies SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+    conn.execute("UPDATE groups SET present = 0, enabled = 0, updated_at = ? WHERE chat_id = ?",
+                 (now, old_id))
+    return closed
+
+
 def set_enabled(conn: sqlite3.Connection, chat_id: int, on: bool, *, by: int, now: int
                 ) -> tuple[Group, list[Lobby]]:
     """Turn play on or off. Off refunds the group's lobbies still in play: an admin who

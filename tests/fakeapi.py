@@ -183,6 +183,13 @@ class FakeTelegram:
             "new_chat_member": self._member(new, self.bot_user),
         })
 
+    def migrate(self, old_id: int, new_id: int, *, by: int) -> dict[str, Any]:
+        """A basic group upgraded to a supergroup: the service message in the old chat."""
+        self._chat_types[old_id] = "group"
+        self.group(new_id, self._groups.get(old_id, {}).get("title", "Test group"))
+        msg = self._store(old_id, {"from": self._user(by), "migrate_to_chat_id": new_id})
+        return self._push("message", msg)
+
     def _member(self, status: str, user: dict[str, Any]) -> dict[str, Any]:
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":

@@ -176,3 +176,56 @@ async def test_a_throw_round_keeps_its_window_across_a_restart(tmp_path):
             assert second.balance(1) == 130 and second.audit() == []
         finally:
             await second.stop()
+
+
+async def test_a_duel_the_bot_cannot_roll_in_the_group_is_refunded(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        for user_id, name in ((1, "Alice"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        card_id = await _card(bot)
+        fake.fail_next("sendDice", error_code=403,
+                       description="Forbidden: bot is not a member of the supergroup chat")
+        fake.press(2, "gj:1", message_id=card_id, chat_id=GROUP)
+        for user_id in (1, 2):
+            told = await fake.wait_text(user_id, "the bot can no longer post there")
+            assert "30 credits are back" in told
+        await settle(bot)
+        assert bot.sql("SELECT status, cancel_reason FROM lobbies") == [
+            ("cancelled", "unreachable")]
+        assert bot.balance(1) == 100 and bot.balance(2) == 100 and bot.balance(-2) == 0
+        assert not bot.app.duels.tasks
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_settings(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        old, new = -4242, -1004242
+        fake.group(old, "Small Club", kind="group")
+        await open_group(bot, old, title="Small Club", seats="3")
+        for user_id, name in ((1, "Alice"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        fake.script_dice(6, 1)
+        group_say(fake, 1, "/duel 20", chat_id=old)
+        await fake.wait_for(lambda: card_of(fake, 1, old))
+        fake.press(2, "gj:1", message_id=card_of(fake, 1, old)[0], chat_id=old)
+        await fake.wait_for(lambda: "(2/3)" in card_of(fake, 1, old)[1]["text"])
+        fake.press(1, "gs:1", message_id=card_of(fake, 1, old)[0], chat_id=old)
+        await fake.wait_text(old, "wins")
+        group_say(fake, 2, "/duel 30", chat_id=old)
+        await fake.wait_for(lambda: card_of(fake, 2, old))
+        await settle(bot)
+        fake.migrate(old, new, by=100)
+        told = await fake.wait_text(2, "upgraded to a supergroup")
+        assert "30 credits are back" in told
+        await settle(bot)
+        assert bot.sql("SELECT chat_id, present, enabled, seats FROM groups ORDER BY chat_id"
+                       ) == [(new, 1, 1, 3), (old, 0, 0, 3)]
+        assert bot.balance(2) == 80 and bot.balance(-2) == 0
+        group_say(fake, 1, "/duel 25", chat_id=new)
+        await fake.wait_for(lambda: card_of(fake, 3, new))
+        assert "(1/3)" in card_of(fake, 3, new)[1]["text"]
+        group_say(fake, 2, "/top", chat_id=new)
+        board = await fake.wait_text(new, "Leaderboard: Small Club")
+        assert "🥇 Alice +20" in board  # the history came along

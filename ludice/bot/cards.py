@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from ludice import challenges
 from ludice.bot import keyboards
-from ludice.bot.texts import game_title, t
+from ludice.bot.texts import CATALOGS, game_title, t
 from ludice.challenges import Card
 from ludice.db import Store
 from ludice.rules import GAMES
@@ -60,7 +60,7 @@ def render_card(view: Card) -> Rendered:
         lines.append(t(lang, "card_expired"))
     elif lobby.cancel_reason == "left":
         lines.append(t(lang, "card_left", creator=creator))
-    elif lobby.cancel_reason in ("play_off", "bot_removed", "no_throws"):
+    elif f"why_{lobby.cancel_reason}" in CATALOGS["en"]:  # a group's reason, as a code
         lines.append(t(lang, "card_closed", why=t(lang, f"why_{lobby.cancel_reason}")))
     else:
         lines.append(t(lang, "card_cancelled", reason=escape(lobby.cancel_reason or "")))

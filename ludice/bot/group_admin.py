@@ -79,6 +79,16 @@ async def bot_membership(event: ChatMemberUpdated, store: Store, clock: Clock, j
         await event.bot.send_message(chat.id, t(lang, "group_intro"))
 
 
+async def group_moved(message: Message, store: Store, clock: Clock, jobs: Jobs,
+                      mailer: Mailer) -> None:
+    """A group upgraded to a supergroup gets a new chat id: its settings follow it."""
+    closed = await store.write(groups.migrate, message.chat.id, message.migrate_to_chat_id,
+                               now=int(clock()))
+    for lobby in closed:
+        jobs.forget(lobby.id)
+    mailer.kick()
+
+
 def _switch(conn: sqlite3.Connection, message: Message, on: bool, lang: str, now: int
             ) -> tuple[Group, list]:
     chat = message.chat
@@ -144,7 +154,10 @@ async def _sees_dice(message: Message) -> bool:
 def make_router() -> Router:
     router = Router(name="group_admin")
     router.message.filter(F.chat.type.in_(GROUP_CHATS))
-    router.message.middleware(Throttle())
     router.my_chat_member.register(bot_membership)
-    router.message.register(cmd_ludice, Command("ludice"))
+    router.message.register(group_moved, F.migrate_to_chat_id)  # never throttled
+    commands = Router(name="group_settings")
+    commands.message.middleware(Throttle())
+    commands.message.register(cmd_ludice, Command("ludice"))
+    router.include_router(commands)
     return router

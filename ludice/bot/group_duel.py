@@ -7,7 +7,6 @@ reveal delay (or when its window ends: see ludice.scheduler)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from typing import TYPE_CHECKING
@@ -16,7 +15,6 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from ludice import challenges, duels, games, groups
 from ludice.bot.cards import round_label
-from ludice.errors import LudiceError
 from ludice.games import Lobby
 from ludice.rules import GAMES
 from ludice.settings import load
@@ -41,8 +39,7 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
 
 
 def _give_up(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    with contextlib.suppress(LudiceError):  # resolved meanwhile: nothing left to refund
-        games.cancel(conn, lobby_id, reason="the group can't be reached", now=now)
+    games.call_off(conn, lobby_id, reason="unreachable", now=now)
 
 
 def bot_rolled(conn: sqlite3.Connection) -> list[int]:
