@@ -3,20 +3,29 @@ aiogram except `ludice run`, so admin commands start in a blink."""
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ludice import config as run_config
-from ludice import db, games, ledger, payments, reports, users
+from ludice import db, games, ledger, reports, users
 from ludice import settings as game_settings
+from ludice.cli_common import (
+    DEFAULT_DB,
+    DbPath,
+    Failure,
+    Json,
+    Reason,
+    UserRef,
+    open_db,
+    require_reason,
+)
 from ludice.cli_groups import group_app
+from ludice.cli_payments import payment_app
 from ludice.errors import LudiceError
 from ludice.output import emit, pairs, table, when
 
@@ -27,7 +36,6 @@ user_app = typer.Typer(no_args_is_help=True, help="Look up, ban and unban player
 balance_app = typer.Typer(no_args_is_help=True, help="Show and correct balances.")
 settings_app = typer.Typer(no_args_is_help=True, help="Show and change game settings.")
 lobby_app = typer.Typer(no_args_is_help=True, help="List and cancel lobbies.")
-payment_app = typer.Typer(no_args_is_help=True, help="Telegram Stars payments and refunds.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(balance_app, name="balance")
@@ -35,28 +43,6 @@ app.add_typer(settings_app, name="settings")
 app.add_typer(lobby_app, name="lobby")
 app.add_typer(payment_app, name="payment")
 app.add_typer(group_app, name="group")
-
-DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite database file.",
-                                      dir_okay=False)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-UserRef = Annotated[str, typer.Argument(metavar="USER", help="Telegram id or @username.")]
-Reason = Annotated[str, typer.Option("--reason", help="Why; recorded with the change.")]
-
-
-class Failure(Exception):
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@contextlib.contextmanager
-def _open(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = db.open_current(path)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
 
 def _user_row(conn: sqlite3.Connection, user: users.User) -> dict:
     return {
@@ -73,16 +59,10 @@ def _user_row(conn: sqlite3.Connection, user: users.User) -> dict:
     }
 
 
-def _require_reason(reason: str | None) -> str:
-    if reason is None or not reason.strip():
-        raise Failure("--reason is required and cannot be empty")
-    return reason.strip()
-
-
 # -- db ---------------------------------------------------------------------------------------
 
 @db_app.command("migrate")
-def db_migrate(path: DbPath = Path("ludice.db")) -> None:
+def db_migrate(path: DbPath = DEFAULT_DB) -> None:
     """Create the database or bring it to the current schema."""
     conn = db.open_db(path, create=True)
     try:
@@ -97,17 +77,17 @@ def db_migrate(path: DbPath = Path("ludice.db")) -> None:
 
 @db_app.command("backup")
 def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup file.")],
-              path: DbPath = Path("ludice.db")) -> None:
+              path: DbPath = DEFAULT_DB) -> None:
     """Write a consistent, checked copy of the live database to PATH."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         written = db.backup(conn, dest)
     typer.echo(f"backed up {path} to {written} (integrity ok)")
 
 
 @db_app.command("check")
-def db_check(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Integrity check plus the ledger audit; exit 1 on any problem."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         problems = db.integrity_problems(conn) + ledger.audit(conn)
     _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
 
@@ -120,9 +100,9 @@ def _report_problems(problems: list[str], as_json: bool, ok_line: str) -> None:
 
 
 @app.command("audit")
-def audit(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def audit(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Check the ledger invariants; exit 0 when clean, 1 listing each violation."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         problems = ledger.audit(conn)
     _report_problems(problems, as_json, "ledger balanced: no violations")
 
@@ -130,10 +110,10 @@ def audit(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
 # -- users ------------------------------------------------------------------------------------
 
 @user_app.command("list")
-def user_list(path: DbPath = Path("ludice.db"), as_json: Json = False,
+def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
               limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100) -> None:
     """Players, most recently seen first."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         rows = users.listing(conn, limit)
     for row in rows:
         row["last_seen"] = when(row.pop("last_seen_at"))
@@ -142,18 +122,18 @@ def user_list(path: DbPath = Path("ludice.db"), as_json: Json = False,
 
 
 @user_app.command("show")
-def user_show(user: UserRef, path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """One player's profile and balance."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         row = _user_row(conn, users.resolve(conn, user))
     emit(row, as_json, pairs(row))
 
 
 @user_app.command("ban")
-def user_ban(user: UserRef, reason: Reason = None, path: DbPath = Path("ludice.db")) -> None:
+def user_ban(user: UserRef, reason: Reason = None, path: DbPath = DEFAULT_DB) -> None:
     """Stop a player from playing (their balance stays theirs)."""
-    why = _require_reason(reason)
-    with _open(path) as conn, db.transaction(conn):
+    why = require_reason(reason)
+    with open_db(path) as conn, db.transaction(conn):
         target = users.resolve(conn, user)
         changed = users.ban(conn, target.id, why, db.now())
     typer.echo(f"banned {target.label} ({target.id})" if changed
@@ -161,9 +141,9 @@ def user_ban(user: UserRef, reason: Reason = None, path: DbPath = Path("ludice.d
 
 
 @user_app.command("unban")
-def user_unban(user: UserRef, path: DbPath = Path("ludice.db")) -> None:
+def user_unban(user: UserRef, path: DbPath = DEFAULT_DB) -> None:
     """Let a banned player play again."""
-    with _open(path) as conn, db.transaction(conn):
+    with open_db(path) as conn, db.transaction(conn):
         target = users.resolve(conn, user)
         changed = users.unban(conn, target.id)
     typer.echo(f"unbanned {target.label} ({target.id})" if changed
@@ -173,9 +153,9 @@ def user_unban(user: UserRef, path: DbPath = Path("ludice.db")) -> None:
 # -- balances and the ledger ------------------------------------------------------------------
 
 @balance_app.command("show")
-def balance_show(user: UserRef, path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def balance_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """A player's balance."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         target = users.resolve(conn, user)
         amount = ledger.balance(conn, target.id)
     emit({"user": target.id, "username": target.username, "balance": amount}, as_json,
@@ -188,7 +168,7 @@ def balance_adjust(
     amount: Annotated[str, typer.Argument(metavar="AMOUNT",
                                           help="Credits to add; negative to take away.")],
     reason: Reason = None,
-    path: DbPath = Path("ludice.db"),
+    path: DbPath = DEFAULT_DB,
     key: Annotated[str | None, typer.Option(help="Idempotency key: a retry with the same key "
                                                   "changes nothing.")] = None,
 ) -> None:
@@ -199,8 +179,8 @@ def balance_adjust(
         raise Failure(f"AMOUNT must be a whole number like 50 or -50, not {amount!r}") from None
     if credits == 0:
         raise Failure("AMOUNT cannot be 0")
-    why = _require_reason(reason)
-    with _open(path) as conn, db.transaction(conn):
+    why = require_reason(reason)
+    with open_db(path) as conn, db.transaction(conn):
         target = users.resolve(conn, user)
         moved = ledger.adjust(conn, target.id, credits, reason=why, now=db.now(),
                               key=f"adjust:{key or uuid.uuid4().hex}")
@@ -214,11 +194,11 @@ def ledger_show(
     user: Annotated[str | None, typer.Argument(metavar="[USER]",
                                                help="Only this player's entries.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 20,
-    path: DbPath = Path("ludice.db"),
+    path: DbPath = DEFAULT_DB,
     as_json: Json = False,
 ) -> None:
     """The latest transfers, newest first."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         account = users.resolve(conn, user).id if user else None
         entries = ledger.history(conn, account, limit)
         names = ledger.account_names(conn)
@@ -231,9 +211,9 @@ def ledger_show(
 # -- settings and stats -----------------------------------------------------------------------
 
 @settings_app.command("show")
-def settings_show(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def settings_show(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Every setting with its current value."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         current = game_settings.load(conn)
     rows = [{"key": k, "value": game_settings.render(getattr(current, k)),
              "default": game_settings.render(s.default), "meaning": s.help}
@@ -244,17 +224,17 @@ def settings_show(path: DbPath = Path("ludice.db"), as_json: Json = False) -> No
 @settings_app.command("set")
 def settings_set(key: Annotated[str, typer.Argument(metavar="KEY")],
                  value: Annotated[str, typer.Argument(metavar="VALUE")],
-                 path: DbPath = Path("ludice.db")) -> None:
+                 path: DbPath = DEFAULT_DB) -> None:
     """Change a setting (validated; the running bot picks it up at its next action)."""
-    with _open(path) as conn, db.transaction(conn):
+    with open_db(path) as conn, db.transaction(conn):
         stored = game_settings.set_value(conn, key, value, db.now())
     typer.echo(f"{key} = {game_settings.render(stored)}")
 
 
 @app.command("stats")
-def stats(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def stats(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Players, money in circulation, lobbies."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         figures = reports.stats(conn)
     emit(figures, as_json, pairs(figures))
 
@@ -263,14 +243,14 @@ def stats(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
 
 @lobby_app.command("list")
 def lobby_list(
-    path: DbPath = Path("ludice.db"),
+    path: DbPath = DEFAULT_DB,
     as_json: Json = False,
     all_: Annotated[bool, typer.Option("--all", help="Include settled, expired and cancelled."
                                        )] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
 ) -> None:
     """Lobbies in play (open or rolling), newest first; group lobbies name their group."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         rows = games.listing(conn, include_closed=all_, limit=limit)
     for row in rows:
         chat_id, title = row.pop("chat_id"), row.pop("group_title")
@@ -283,116 +263,17 @@ def lobby_list(
 def lobby_cancel(
     lobby_id: Annotated[int, typer.Argument(metavar="ID", help="Lobby id.")],
     reason: Reason = None,
-    path: DbPath = Path("ludice.db"),
+    path: DbPath = DEFAULT_DB,
 ) -> None:
     """Cancel an open or rolling lobby and refund every stake. The players (and, for a group
     lobby, the group) are told by the running bot within seconds (or at its next start)."""
-    why = _require_reason(reason)
-    with _open(path) as conn, db.transaction(conn):
+    why = require_reason(reason)
+    with open_db(path) as conn, db.transaction(conn):
         lobby = games.cancel(conn, lobby_id, reason=why, now=db.now())
         refunded = games.players(conn, lobby.id)
         where = f" in group {games.group_title(conn, lobby.chat_id)}" if lobby.chat_id else ""
     typer.echo(f"cancelled lobby {lobby.id}{where}; refunded {lobby.bet} to each of "
                f"{len(refunded)} player(s): {', '.join(map(str, refunded))}")
-
-
-# -- payments ---------------------------------------------------------------------------------
-
-Token = Annotated[str | None, typer.Option(envvar="LUDICE_TOKEN", show_default=False,
-                                           help="Bot token from @BotFather.")]
-ApiUrl = Annotated[str | None, typer.Option("--api-url", envvar="LUDICE_API_URL",
-                                            help="Base URL of another Bot API server.")]
-
-
-def _payment_row(p: payments.Payment) -> dict:
-    return {"charge_id": p.charge_id, "user": p.user_id, "stars": p.stars,
-            "credits": p.credits, "status": p.status, "source": p.source,
-            "time": when(p.created_at), "refund_taken": p.refund_taken,
-            "shortfall": p.refund_shortfall, "refund_error": p.refund_error}
-
-
-@payment_app.command("list")
-def payment_list(
-    user: Annotated[str | None, typer.Option("--user", metavar="USER",
-                                             help="Only this player's payments.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
-    path: DbPath = Path("ludice.db"),
-    as_json: Json = False,
-) -> None:
-    """Payments, newest first, with their state (credited, refund_pending, refunded)."""
-    with _open(path) as conn:
-        user_id = users.resolve(conn, user).id if user else None
-        rows = [_payment_row(p) for p in payments.listing(conn, user_id, limit)]
-    emit(rows, as_json, table(rows))
-
-
-def _api(token: str | None, api_url: str | None):
-    from ludice import stars
-
-    if not token or not token.strip():
-        raise Failure("this command talks to Telegram: pass --token or set LUDICE_TOKEN")
-    return stars, stars.BotApi(token.strip(), api_url)
-
-
-class _SyncStore:
-    """The CLI's connection behind the async read/write face that ludice.stars expects."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    async def write(self, fn, *args, **kwargs):
-        return db.run_write(self.conn, fn, *args, **kwargs)
-
-    async def read(self, fn, *args, **kwargs):
-        return fn(self.conn, *args, **kwargs)
-
-
-@payment_app.command("refund")
-def payment_refund(
-    charge_id: Annotated[str, typer.Argument(metavar="CHARGE_ID",
-                                             help="telegram_payment_charge_id")],
-    reason: Reason = None,
-    allow_shortfall: Annotated[bool, typer.Option(
-        "--allow-shortfall", help="Refund even if the user spent some of the credits: take "
-                                  "what is there and record the shortfall.")] = False,
-    token: Token = None,
-    api_url: ApiUrl = None,
-    path: DbPath = Path("ludice.db"),
-) -> None:
-    """Take back the credits a payment bought and return its stars (refundStarPayment).
-    Safe to re-run: a recorded refund is retried, a finished one is reported."""
-    import asyncio
-    import time
-
-    why = _require_reason(reason)
-    stars, api = _api(token, api_url)
-    with _open(path) as conn:
-        store = _SyncStore(conn)
-        done = asyncio.run(stars.refund(api, store.write, charge_id, reason=why,
-                                        allow_shortfall=allow_shortfall, now=time.time))
-    typer.echo(f"refunded {done.stars} stars of payment {done.charge_id} to user {done.user_id};"
-               f" took back {done.refund_taken} credits"
-               + (f" (shortfall {done.refund_shortfall})" if done.refund_shortfall else ""))
-
-
-@payment_app.command("reconcile")
-def payment_reconcile(token: Token = None, api_url: ApiUrl = None,
-                      path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
-    """Compare Telegram's star transactions with our payments: credit payments that were
-    delivered but never credited, record refunds, retry unfinished refunds."""
-    import asyncio
-    import time
-
-    stars, api = _api(token, api_url)
-    with _open(path) as conn:
-        store = _SyncStore(conn)
-        report, failing = asyncio.run(stars.reconcile(api, store.write, store.read, time.time))
-    data = {"transactions_seen": report.seen, "credited": report.credited,
-            "refunds_recorded": report.refunds_recorded, "not_ours": report.foreign,
-            "refunds_failing": failing}
-    emit(data, as_json, pairs(data))
-    if failing:
-        raise typer.Exit(1)
 
 
 # -- the bot ----------------------------------------------------------------------------------
@@ -401,7 +282,7 @@ def payment_reconcile(token: Token = None, api_url: ApiUrl = None,
 def run(
     token: Annotated[str | None, typer.Option(envvar="LUDICE_TOKEN", show_default=False,
                                               help="Bot token from @BotFather.")] = None,
-    path: DbPath = Path("ludice.db"),
+    path: DbPath = DEFAULT_DB,
     api_url: Annotated[str | None, typer.Option("--api-url", envvar="LUDICE_API_URL",
                                                 help="Base URL of another Bot API server.")
                        ] = None,

@@ -3,34 +3,19 @@ admins change its settings in the group with /ludice."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ludice import challenges, db, groups, leaderboard
+from ludice import challenges, groups, leaderboard
 from ludice import settings as game_settings
+from ludice.cli_common import DEFAULT_DB, DbPath, Json, open_db
 from ludice.output import emit, pairs, table, when
 
 group_app = typer.Typer(no_args_is_help=True, help="Groups the bot plays in.")
 
-DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite database file.",
-                                      dir_okay=False)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Chat = Annotated[str, typer.Argument(metavar="CHAT",
                                      help="Chat id (like -1001234567890) or part of the title.")]
-
-
-@contextlib.contextmanager
-def _open(path: Path) -> Iterator[sqlite3.Connection]:
-    conn = db.open_current(path)
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def _mode(throw_mode: bool, turn_seconds: int | None = None) -> str:
@@ -39,9 +24,9 @@ def _mode(throw_mode: bool, turn_seconds: int | None = None) -> str:
 
 
 @group_app.command("list")
-def group_list(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def group_list(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Every group the bot has been in: play on or off, settings, lobbies."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         rows = groups.listing(conn)
     for row in rows:
         row["bot_in_group"], row["play"] = bool(row.pop("present")), bool(row.pop("enabled"))
@@ -52,9 +37,9 @@ def group_list(path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
 
 
 @group_app.command("show", context_settings={"ignore_unknown_options": True})
-def group_show(chat: Chat, path: DbPath = Path("ludice.db"), as_json: Json = False) -> None:
+def group_show(chat: Chat, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """One group: its settings, its lobbies in play and its best players (all time)."""
-    with _open(path) as conn:
+    with open_db(path) as conn:
         group = groups.resolve(conn, chat)
         low, high = group.bet_limits(game_settings.load(conn))
         lobbies = challenges.in_play(conn, group.chat_id)
