@@ -202,3 +202,15 @@ CREATE INDEX lobbies_chat_resolved ON lobbies (chat_id, status, resolved_at);
 
 -- Group messages go to the lobby's forum topic.
 ALTER TABLE outbox ADD COLUMN thread_id INTEGER;
+
+-- step 5: terms fixed when a lobby opens; refunds that can be abandoned
+-- A game settles with the fee and tie rule it was opened under, not whatever the settings say
+-- when it ends (NULL on lobbies opened before this step: they use the current settings).
+ALTER TABLE lobbies ADD COLUMN fee_percent INTEGER
+    CHECK (fee_percent IS NULL OR fee_percent BETWEEN 0 AND 50);
+ALTER TABLE lobbies ADD COLUMN tie_rounds INTEGER
+    CHECK (tie_rounds IS NULL OR tie_rounds BETWEEN 0 AND 10);
+-- Each refund attempt of a payment has its own transfer keys, so an attempt that Telegram
+-- refused for good can be undone (`ludice payment refund --abort`) and tried again later.
+ALTER TABLE payments ADD COLUMN refund_attempts INTEGER NOT NULL DEFAULT 0
+    CHECK (refund_attempts >= 0);
