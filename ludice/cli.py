@@ -3,6 +3,7 @@ aiogram except `ludice run`, so admin commands start in a blink."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 import uuid
@@ -173,10 +174,10 @@ def balance_adjust(
                                                   "changes nothing.")] = None,
 ) -> None:
     """Correct a balance through the ledger (a transfer with the `adjust` account)."""
-    try:
-        credits = int(amount.strip())
-    except ValueError:
-        raise Failure(f"AMOUNT must be a whole number like 50 or -50, not {amount!r}") from None
+    text = amount.strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise Failure(f"AMOUNT must be a whole number like 50 or -50, not {amount!r}")
+    credits = int(text)
     if credits == 0:
         raise Failure("AMOUNT cannot be 0")
     why = require_reason(reason)
@@ -311,6 +312,9 @@ def main() -> None:
     except (Failure, LudiceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(getattr(exc, "code", 1))
+    except OverflowError:
+        typer.echo("error: a number is too large (ids and amounts fit in 64 bits)", err=True)
+        sys.exit(1)
     except sqlite3.Error as exc:
         typer.echo(f"error: database: {exc}", err=True)
         sys.exit(1)

@@ -71,6 +71,9 @@ def payment_refund(
     allow_shortfall: Annotated[bool, typer.Option(
         "--allow-shortfall", help="Refund even if the user spent some of the credits: take "
                                   "what is there and record the shortfall.")] = False,
+    abort: Annotated[bool, typer.Option(
+        "--abort", help="Abandon a pending refund Telegram keeps refusing: give the credits "
+                        "back (checked against Telegram first).")] = False,
     token: Token = None,
     api_url: ApiUrl = None,
     path: DbPath = DEFAULT_DB,
@@ -80,12 +83,21 @@ def payment_refund(
     import asyncio
     import time
 
-    why = require_reason(reason)
+    if abort and allow_shortfall:
+        raise Failure("--abort and --allow-shortfall do not go together")
+    why = None if abort else require_reason(reason)
     stars, api = _api(token, api_url)
     with open_db(path) as conn:
         store = _SyncStore(conn)
-        done = asyncio.run(stars.refund(api, store.write, charge_id, reason=why,
-                                        allow_shortfall=allow_shortfall, now=time.time))
+        if abort:
+            done = asyncio.run(stars.abort_refund(api, store.write, charge_id, time.time))
+        else:
+            done = asyncio.run(stars.refund(api, store.write, charge_id, reason=why,
+                                            allow_shortfall=allow_shortfall, now=time.time))
+    if done.status == "credited":
+        typer.echo(f"abandoned the refund of payment {done.charge_id}: its credits are back "
+                   f"with user {done.user_id}")
+        return
     typer.echo(f"refunded {done.stars} stars of payment {done.charge_id} to user {done.user_id};"
                f" took back {done.refund_taken} credits"
                + (f" (shortfall {done.refund_shortfall})" if done.refund_shortfall else ""))

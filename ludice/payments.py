@@ -48,10 +48,11 @@ class Payment:
     refund_shortfall: int | None
     refunded_at: int | None
     refund_error: str | None
+    refund_attempts: int
 
 
 _COLUMNS = ("charge_id, user_id, stars, credits, source, status, created_at, refund_reason,"
-            " refund_taken, refund_shortfall, refunded_at, refund_error")
+            " refund_taken, refund_shortfall, refunded_at, refund_error, refund_attempts")
 
 
 def _secret(conn: sqlite3.Connection) -> bytes:
@@ -196,7 +197,8 @@ def begin_refund(conn: sqlite3.Connection, charge_id: str, *, reason: str, allow
     taken = min(held, payment.credits)
     if taken:
         ledger.transfer(conn, debit=payment.user_id, credit=ledger.STARS, amount=taken,
-                        kind="topup_refund", key=f"topup_refund:{charge_id}", now=now,
+                        kind="topup_refund",
+                        key=f"topup_refund:{charge_id}:{payment.refund_attempts}", now=now,
                         reference=reason)
     conn.execute(
         "UPDATE payments SET status = 'refund_pending', refund_reason = ?, refund_taken = ?,"
@@ -211,6 +213,29 @@ def finish_refund(conn: sqlite3.Connection, charge_id: str, *, now: int) -> Paym
     """Step 2 done: Telegram returned the stars (or says it already had)."""
     conn.execute("UPDATE payments SET status = 'refunded', refunded_at = ?, refund_error = NULL"
                  " WHERE charge_id = ? AND status = 'refund_pending'", (now, charge_id))
+    return get(conn, charge_id)
+
+
+def abort_refund(conn: sqlite3.Connection, charge_id: str, *, now: int) -> Payment:
+    """Undo step 1 of a refund Telegram refused for good: the credits taken back return to
+    the player and the payment is `credited` again. The next attempt uses new transfer keys.
+    The caller must first make sure Telegram did not refund it after all (reconcile)."""
+    payment = get(conn, charge_id)
+    if payment is None:
+        raise LudiceError(f"no payment with charge id {charge_id!r}")
+    if payment.status != "refund_pending":
+        raise LudiceError(f"payment {charge_id} is {payment.status}; only a pending refund can "
+                          "be abandoned")
+    if payment.refund_taken:
+        ledger.transfer(conn, debit=ledger.STARS, credit=payment.user_id,
+                        amount=payment.refund_taken, kind="topup_refund_undo",
+                        key=f"topup_refund_undo:{charge_id}:{payment.refund_attempts}", now=now,
+                        reference="refund abandoned")
+    conn.execute(
+        "UPDATE payments SET status = 'credited', refund_reason = NULL, refund_taken = NULL,"
+        " refund_shortfall = NULL, refund_requested_at = NULL, refund_error = NULL,"
+        " refund_attempts = refund_attempts + 1 WHERE charge_id = ? AND status = 'refund_pending'",
+        (charge_id,))
     return get(conn, charge_id)
 
 
@@ -240,28 +265,33 @@ def reconcile(conn: sqlite3.Connection, transactions: list[dict[str, Any]], *, n
     crediting), and record refunds: finish our pending ones, and take back the credits of a
     payment refunded some other way."""
     report = Reconciled(seen=len(transactions))
-    for tx in transactions:
+    # Payments first, refunds second: a refund listed before its payment must still find it.
+    incoming = [tx for tx in transactions if (tx.get("source") or {}).get("type") == "user"]
+    outgoing = [tx for tx in transactions if (tx.get("receiver") or {}).get("type") == "user"]
+    for tx in incoming:
         charge_id = str(tx.get("id", ""))
-        source, receiver = tx.get("source") or {}, tx.get("receiver") or {}
-        if source.get("type") == "user":
-            payer = (source.get("user") or {}).get("id")
-            payload = source.get("invoice_payload") or ""
-            if get(conn, charge_id) is not None:
-                continue
-            parsed = verify_payload(conn, payload)
-            if parsed is None or parsed.user_id != payer or users.get(conn, payer) is None:
-                report.foreign += 1
-                continue
-            credit(conn, charge_id, payer, payload, int(tx.get("amount", 0)), now=now,
-                   source="reconcile")
-            report.credited.append(charge_id)
-        elif receiver.get("type") == "user":
-            payment = get(conn, charge_id)
-            if payment is None or payment.status == "refunded":
-                continue
-            if payment.status == "credited":
-                begin_refund(conn, charge_id, reason="refunded outside ludice (reconciliation)",
-                             allow_shortfall=True, now=now)
-            finish_refund(conn, charge_id, now=now)
-            report.refunds_recorded.append(charge_id)
+        source = tx["source"]
+        payer = (source.get("user") or {}).get("id")
+        payload = source.get("invoice_payload") or ""
+        if get(conn, charge_id) is not None:
+            continue
+        parsed = verify_payload(conn, payload)
+        # Anything we did not sign for exactly this payer and amount is not a payment of
+        # ours; it is counted, never credited, and never stops the rest of the pass.
+        if (parsed is None or parsed.user_id != payer or parsed.stars != tx.get("amount")
+                or users.get(conn, payer) is None):
+            report.foreign += 1
+            continue
+        credit(conn, charge_id, payer, payload, parsed.stars, now=now, source="reconcile")
+        report.credited.append(charge_id)
+    for tx in outgoing:
+        charge_id = str(tx.get("id", ""))
+        payment = get(conn, charge_id)
+        if payment is None or payment.status == "refunded":
+            continue
+        if payment.status == "credited":
+            begin_refund(conn, charge_id, reason="refunded outside ludice (reconciliation)",
+                         allow_shortfall=True, now=now)
+        finish_refund(conn, charge_id, now=now)
+        report.refunds_recorded.append(charge_id)
     return report

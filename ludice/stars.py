@@ -94,13 +94,32 @@ async def refund(api: BotApi, write: Write, charge_id: str, *, reason: str,
     return await complete_refund(api, write, pending, now)
 
 
+def refunded_by_telegram(api: BotApi, charge_id: str) -> bool:
+    return any(tx.get("id") == charge_id and (tx.get("receiver") or {}).get("type") == "user"
+               for tx in fetch_transactions(api))
+
+
+async def abort_refund(api: BotApi, write: Write, charge_id: str, now: Callable[[], float]
+                       ) -> payments.Payment:
+    """Give up a refund Telegram keeps refusing — unless Telegram did refund it after all,
+    in which case it is finished instead (the player must not keep both)."""
+    if await asyncio.to_thread(refunded_by_telegram, api, charge_id):
+        return await write(payments.finish_refund, charge_id, now=int(now()))
+    return await write(payments.abort_refund, charge_id, now=int(now()))
+
+
 async def reconcile(api: BotApi, write: Write, read: Write, now: Callable[[], float]
                     ) -> tuple[payments.Reconciled, list[str]]:
     """Credit what Telegram took but we never credited, record refunds, and retry refunds we
     began but Telegram never confirmed. Returns the report and any refunds still failing."""
-    transactions = await asyncio.to_thread(fetch_transactions, api)
-    report = await write(payments.reconcile, transactions, now=int(now()))
     still_failing = []
+    try:
+        transactions = await asyncio.to_thread(fetch_transactions, api)
+        report = await write(payments.reconcile, transactions, now=int(now()))
+    except LudiceError as exc:
+        # Pending refunds below are retried even when the listing could not be read.
+        report = payments.Reconciled()
+        still_failing.append(f"reading Telegram's star transactions failed: {exc}")
     for payment in await read(payments.pending_refunds):
         try:
             await complete_refund(api, write, payment, now)

@@ -214,3 +214,41 @@ async def test_daily_bonus_once_per_24_hours(tmp_path):
         await accept_terms(bot.fake, 1)
         bot.fake.send_text(1, "/bonus")
         await bot.fake.wait_text(1, "no daily bonus")
+
+
+async def test_a_refund_telegram_refuses_can_be_abandoned(tmp_path):
+    async with running_bot(tmp_path, **STARS_ON) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1)
+        for charge in ("c-1", "c-2"):
+            payload = (await _buy(bot, 1, 15))["payload"]
+            fake.successful_payment(1, payload, 15, charge)
+            await fake.wait_for(lambda c=charge: bot.sql(
+                "SELECT 1 FROM payments WHERE charge_id = ?", c))
+        fake.fail_next("refundStarPayment", error_code=400,
+                       description="Bad Request: CHARGE_NOT_FOUND")
+        failed = await _cli(bot, "payment", "refund", "c-1", "--reason", "r")
+        assert failed.returncode == 1 and "run the same command again" in failed.stderr
+        assert bot.balance(1) == 150  # c-1's credits are held back while pending
+        [(status, error)] = bot.sql("SELECT status, refund_error FROM payments"
+                                    " WHERE charge_id = 'c-1'")
+        assert status == "refund_pending" and "CHARGE_NOT_FOUND" in error
+        aborted = await _cli(bot, "payment", "refund", "c-1", "--abort")
+        assert aborted.returncode == 0 and "credits are back" in aborted.stdout
+        assert bot.balance(1) == 300
+        assert bot.sql("SELECT status, refund_attempts FROM payments WHERE charge_id = 'c-1'"
+                       ) == [("credited", 1)]
+        # Telegram did refund c-2 although we never heard back: --abort finishes it instead
+        pending = await _cli(bot, "payment", "refund", "c-2", "--reason", "r")
+        assert pending.returncode == 0
+        conn = db.open_db(bot.db_path)
+        with db.transaction(conn):
+            conn.execute("UPDATE payments SET status = 'refund_pending' WHERE charge_id = 'c-2'")
+        conn.close()
+        fake.set_response("getStarTransactions", {"transactions": [
+            {"id": "c-2", "amount": 15, "date": 1_800_000_000,
+             "receiver": {"type": "user", "user": fake.user(1)}}]})
+        finished = await _cli(bot, "payment", "refund", "c-2", "--abort")
+        assert finished.returncode == 0, finished.stderr
+        assert bot.sql("SELECT status FROM payments WHERE charge_id = 'c-2'") == [("refunded",)]
+        assert bot.balance(1) == 150

@@ -358,6 +358,10 @@ def test_balance_adjust_same_key_other_amount_is_an_error(populated, monkeypatch
     (["44", "-1"], "user 44 holds 0; cannot take 1"),
     (["999", "5"], "no user with id 999"),
     (["@nobody", "-5"], "no user @nobody"),
+    (["42", "٣"], "AMOUNT must be a whole number"),  # an Arabic-Indic 3 is not an amount
+    (["42", "--5"], "AMOUNT must be a whole number"),
+    (["42", "99999999999999999999"], "a number is too large"),
+    (["99999999999999999999", "5"], "a number is too large"),
 ])
 def test_balance_adjust_errors_write_nothing(populated, conn, monkeypatch, capsys, args,
                                              message):
@@ -581,3 +585,9 @@ def test_negative_adjust_with_key_applies_once(populated):
                      "--db", populated)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("already applied")
+
+
+def test_oversized_lobby_id_is_one_clear_line(populated, monkeypatch, capsys):
+    code, out, err = run_main(monkeypatch, capsys, "lobby", "cancel", "99999999999999999999",
+                              "--reason", "r", "--db", populated)
+    assert_one_error_line(code, out, err, "a number is too large")

@@ -146,3 +146,41 @@ def test_audit_ties_the_stars_account_to_payments(buyer):
         ledger.transfer(buyer, debit=ledger.STARS, credit=1, amount=99, kind="topup",
                         key="forged", now=NOW)
     assert any("stars account issued 99" in p for p in ledger.audit(buyer))
+
+
+def test_abandoned_refund_gives_credits_back_and_a_later_attempt_works(buyer):
+    payload = _payload(buyer)
+    with db.transaction(buyer):
+        payments.credit(buyer, "ch", 1, payload, 15, now=NOW)
+        payments.begin_refund(buyer, "ch", reason="r", allow_shortfall=False, now=NOW)
+    assert ledger.balance(buyer, 1) == 0
+    with db.transaction(buyer):
+        back = payments.abort_refund(buyer, "ch", now=NOW)
+    assert (back.status, back.refund_taken, back.refund_attempts) == ("credited", None, 1)
+    assert ledger.balance(buyer, 1) == 150 and ledger.audit(buyer) == []
+    with pytest.raises(LudiceError, match="only a pending refund"), db.transaction(buyer):
+        payments.abort_refund(buyer, "ch", now=NOW)
+    with db.transaction(buyer):  # a second attempt takes the credits again (new keys)
+        again = payments.begin_refund(buyer, "ch", reason="r2", allow_shortfall=False, now=NOW)
+        payments.finish_refund(buyer, "ch", now=NOW)
+    assert again.refund_taken == 150 and ledger.balance(buyer, 1) == 0
+    assert ledger.audit(buyer) == []
+
+
+def test_reconcile_skips_amount_mismatches_and_handles_refunds_listed_first(buyer):
+    good, short = _payload(buyer, 50), _payload(buyer, 15)
+    user = {"id": 1, "is_bot": False, "first_name": "A"}
+    transactions = [
+        {"id": "good", "amount": 50, "date": NOW, "receiver": {"type": "user", "user": user}},
+        {"id": "short", "amount": 13, "date": NOW, "source":
+            {"type": "user", "user": user, "invoice_payload": short}},
+        {"id": "good", "amount": 50, "date": NOW, "source":
+            {"type": "user", "user": user, "invoice_payload": good}},
+    ]
+    with db.transaction(buyer):
+        report = payments.reconcile(buyer, transactions, now=NOW)
+    assert report.foreign == 1 and report.credited == ["good"]
+    assert report.refunds_recorded == ["good"]
+    assert payments.get(buyer, "good").status == "refunded"
+    assert payments.get(buyer, "short") is None
+    assert ledger.balance(buyer, 1) == 0 and ledger.audit(buyer) == []

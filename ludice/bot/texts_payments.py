@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "payment_refunded": "refunded",
     "cmd_bonus": "Collect the daily bonus",
     "h_topup_refund": "Refund of a Stars payment",
+    "h_topup_refund_undo": "Refund of a Stars payment called off",
     "cmd_paysupport": "Help with payments",
 }
 
@@ -53,5 +54,6 @@ RU: dict[str, str] = {
     "payment_refunded": "возвращён",
     "cmd_bonus": "Получить ежедневный бонус",
     "h_topup_refund": "Возврат платежа звёздами",
+    "h_topup_refund_undo": "Возврат платежа звёздами отменён",
     "cmd_paysupport": "Помощь с платежами",
 }
