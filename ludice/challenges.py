@@ -9,6 +9,7 @@ Functions take the connection first and never commit."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ludice import duels, games, groups, ledger, outbox, rules
@@ -107,12 +108,8 @@ def create(conn: sqlite3.Connection, chat_id: int, user_id: int, game: str, bet:
         rules.check_bet(bet, min_bet=low, max_bet=high, balance=ledger.balance(conn, user_id))
     except rules.BetRefused as refused:
         raise GameRefused(refused.reason, limit=refused.limit) from None
-    lobby_id = conn.execute(
-        "INSERT INTO lobbies (game, bet, seats, chat_id, creator_id, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (game, bet, 2 if target else group.seats, chat_id, user_id, now,
-         now + settings.lobby_ttl_seconds),
-    ).fetchone()[0]
+    lobby_id = games.open_lobby(conn, game, bet, 2 if target else group.seats, chat_id,
+                                user_id, settings=settings, now=now)
     conn.execute(
         "INSERT INTO group_lobbies (lobby_id, chat_id, thread_id, target_id, target_name,"
         " throw_mode, turn_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -253,10 +250,13 @@ def rolling_turns(conn: sqlite3.Connection) -> list[tuple[int, int]]:
 
 
 def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, value: int, *,
-          forwarded: bool, via_bot: bool, thread_id: int | None, message_id: int, now: int
-          ) -> Throw | None:
+          forwarded: bool, via_bot: bool, thread_id: int | None, message_id: int, now: int,
+          sent_at: int | None = None) -> Throw | None:
     """A die a member sent in the group. None when the sender plays no throw-your-own game
-    here (an ordinary die: none of our business)."""
+    here (an ordinary die: none of our business). A die is in time when it arrives before
+    the window ends or Telegram dated it (`sent_at`, the message's date, which no client
+    can set) before then: a die thrown in time but read late (the bot was restarting, a
+    backlog) still counts while its round is open."""
     row = conn.execute(
         "SELECT l.id FROM lobbies l JOIN group_lobbies g ON g.lobby_id = l.id"
         " JOIN lobby_players p ON p.lobby_id = l.id WHERE l.chat_id = ? AND p.user_id = ?"
@@ -265,6 +265,7 @@ def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, valu
         return None
     lobby, extra = games.get_lobby(conn, row[0]), get(conn, row[0])
     _, waiting = duels.pending_rollers(conn, lobby.id)
+    when = now if sent_at is None else min(now, sent_at)
     hint = None
     if forwarded:
         hint = "throw_forwarded"
@@ -278,7 +279,7 @@ def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, valu
         hint = "throw_not_your_round"
     elif user_id not in waiting:
         hint = "throw_twice"
-    elif extra.turn_ends_at is None or now >= extra.turn_ends_at:
+    elif extra.turn_ends_at is None or when >= extra.turn_ends_at:
         hint = "throw_late"
     if hint is not None:
         return Throw(lobby.id, lobby.round, lobby.game, counted=False, hint=hint)
@@ -286,6 +287,65 @@ def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, valu
                       message_id=message_id)
     return Throw(lobby.id, lobby.round, lobby.game, counted=True,
                  complete=waiting == [user_id])
+
+
+# -- when the group is out of reach ------------------------------------------------------------
+
+def finish_without_group(conn: sqlite3.Connection, lobby_id: int, *, reason: str,
+                         settings: Settings, now: int,
+                         rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
+    """A rolling challenge the bot can't play out in its group: finished server-side and
+    told privately (duels.finish_unseen). A throw-your-own round whose window has closed
+    ends as it would have anyway, the missing throwers forfeiting it."""
+    extra = get(conn, lobby_id)
+    window_over = (extra is not None and extra.throw_mode and extra.turn_ends_at is not None
+                   and now >= extra.turn_ends_at)
+    return duels.finish_unseen(conn, lobby_id, reason=reason, settings=settings, now=now,
+                               rng=rng, window_over=window_over)
+
+
+def unreachable(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int,
+                rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
+    """The bot can't post in the challenge's group any more (removed, muted, no rights).
+    Before any die was recorded nobody has seen anything: every stake comes back. After,
+    the duel is finished server-side instead, or a player who saw a bad die could void the
+    game by taking the bot's rights away."""
+    if conn.execute("SELECT 1 FROM rolls WHERE lobby_id = ? LIMIT 1", (lobby_id,)).fetchone():
+        return finish_without_group(conn, lobby_id, reason="unreachable", settings=settings,
+                                    now=now, rng=rng)
+    return games.call_off(conn, lobby_id, reason="unreachable", now=now)
+
+
+def _leave_chat(conn: sqlite3.Connection, chat_id: int, *, reason: str, settings: Settings,
+                now: int, rng: Callable[[int], int]) -> list[Lobby]:
+    rolling = [r[0] for r in conn.execute(
+        "SELECT id FROM lobbies WHERE chat_id = ? AND status = 'rolling' ORDER BY id",
+        (chat_id,))]
+    return [done for lobby_id in rolling
+            if (done := finish_without_group(conn, lobby_id, reason=reason, settings=settings,
+                                             now=now, rng=rng))]
+
+
+def bot_removed(conn: sqlite3.Connection, chat_id: int, *, settings: Settings, now: int,
+                rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
+    """The bot left or was removed from a group (one unit of work): play goes off, open
+    challenges are refunded and rolling ones finished server-side, everyone told
+    privately. Returns the lobbies that were resolved."""
+    refunded = groups.bot_removed(conn, chat_id, now=now)
+    if refunded is None:
+        return []
+    return refunded + _leave_chat(conn, chat_id, reason="bot_removed", settings=settings,
+                                  now=now, rng=rng)
+
+
+def group_moved(conn: sqlite3.Connection, old_id: int, new_id: int, *, settings: Settings,
+                now: int, rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
+    """A group became a supergroup with a new chat id: the duels rolling in the old chat are
+    finished server-side, then the group and its history move (groups.migrate)."""
+    if groups.get(conn, old_id) is None or old_id == new_id:
+        return []
+    finished = _leave_chat(conn, old_id, reason="moved", settings=settings, now=now, rng=rng)
+    return groups.migrate(conn, old_id, new_id, now=now) + finished
 
 
 # -- what the group sees -----------------------------------------------------------------------

@@ -5,7 +5,9 @@ value of the round before. After `tie_rounds` re-rolls a remaining tie splits th
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+from collections.abc import Callable
 
 from ludice import games, ledger, outbox, rules
 from ludice.games import Advance, Lobby, get_lobby, players
@@ -69,12 +71,14 @@ def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
 
 
 def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int,
-            forfeit_missing: bool = False) -> Advance | None:
+            forfeit_missing: bool = False, announce: bool = True) -> Advance | None:
     """Close the current round once every roll is in: settle, or start a tie-break round.
     With `forfeit_missing` (a throw-your-own round whose time ran out) the players who did
     not throw lose the round; if nobody threw, round 1 refunds the lobby and a tie-break
     splits the pot among the tied. None when the lobby is not rolling any more (settled or
-    cancelled meanwhile) or a roll is still missing."""
+    cancelled meanwhile) or a roll is still missing. The fee and the number of tie-break
+    rounds are the lobby's own (fixed when it opened). Without `announce` the outcome adds
+    no message to the outbox (the caller tells the players in its own words)."""
     lobby, waiting = pending_rollers(conn, lobby_id)
     if lobby is None or lobby.status != "rolling" or (waiting and not forfeit_missing):
         return None
@@ -83,35 +87,35 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
     label = names(conn, seated)
     if not values:
         if lobby.round == 1:
-            closed = games.refund_no_show(conn, lobby, now=now)
+            closed = games.refund_no_show(conn, lobby, now=now, group_note=announce)
             return Advance(closed, settled=False) if closed else None
         tied = round_players(conn, lobby)
         return _settle(conn, lobby, tied, [], label, settings=settings, now=now,
-                       missing=[label[u] for u in waiting])
+                       missing=[label[u] for u in waiting], announce=announce)
     top = rules.leaders(values)
     shown = [[label[u], v] for u, v in values.items()]
-    if len(top) > 1 and lobby.round <= settings.tie_rounds:
+    if len(top) > 1 and lobby.round <= lobby.tie_limit(settings):
         cur = conn.execute("UPDATE lobbies SET round = round + 1"
                            " WHERE id = ? AND status = 'rolling' AND round = ?",
                            (lobby_id, lobby.round))
         if cur.rowcount != 1:
             return None
-        if lobby.chat_id is None:  # a group hears about the next round from its caller
+        if lobby.chat_id is None and announce:  # a group hears of the next round from its caller
             for user_id in seated:
                 outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
                            rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
         return Advance(get_lobby(conn, lobby_id), settled=False, next_players=top)
     return _settle(conn, lobby, top, shown, label, settings=settings, now=now,
-                   missing=[label[u] for u in waiting])
+                   missing=[label[u] for u in waiting], announce=announce)
 
 
 def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: list,
             label: dict[int, str], *, settings: Settings, now: int,
-            missing: list[str] | None = None) -> Advance | None:
+            missing: list[str] | None = None, announce: bool = True) -> Advance | None:
     stakes = dict(conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)))
     pot = sum(stakes.values())
-    payouts, house = rules.shares(pot, settings.house_fee_percent, winners)
+    payouts, house = rules.shares(pot, lobby.house_fee_percent(settings), winners)
     cur = conn.execute(
         "UPDATE lobbies SET status = 'settled', resolved_at = ?, fee = ?"
         " WHERE id = ? AND status = 'rolling'", (now, house, lobby.id))
@@ -129,6 +133,8 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
         "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
         [(payouts.get(u, 0), lobby.id, u) for u in stakes],
     )
+    if not announce:
+        return Advance(get_lobby(conn, lobby.id), settled=True)
     if lobby.chat_id is not None:
         # One result for the whole group, in its topic; balances are nobody else's business.
         outbox.add_for_lobby(conn, lobby.id, lobby.chat_id, "group_result", now,
@@ -143,6 +149,61 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
                    payout=won, net=won - stake, split=len(winners) > 1,
                    balance=ledger.balance(conn, user_id))
     return Advance(get_lobby(conn, lobby.id), settled=True)
+
+
+def server_roll(faces: int) -> int:
+    """A fair die from the operating system's randomness: 1..faces."""
+    return secrets.randbelow(faces) + 1
+
+
+def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, settings: Settings,
+                  now: int, rng: Callable[[int], int] = server_roll,
+                  window_over: bool = False) -> Lobby | None:
+    """Finish a group duel that can't go on in its group (the bot was removed, can't post
+    there any more, the group moved) instead of voiding it: whoever has seen some dice must
+    not be able to undo the game that way. Rolls already recorded stand; every roll still
+    missing, the bot's or a player's own, is drawn here with `rng` (faces -> 1..faces), and
+    tie-breaks the same way within the lobby's tie rounds, until the pot settles. With
+    `window_over` (a throw-your-own round whose time is up) the missing players forfeit that
+    round first, as they would have anyway. Each player hears the rounds and the outcome
+    privately (the group can't be told). None when the lobby is not rolling."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None or lobby.status != "rolling":
+        return None
+    faces = rules.GAMES[lobby.game].faces
+    rounds: list[list] = []
+    forfeit = window_over
+    while True:
+        lobby, waiting = pending_rollers(conn, lobby_id)
+        if not forfeit:
+            for user_id in waiting:
+                record_roll(conn, lobby_id, lobby.round, user_id, rng(faces), now=now)
+        values = rolls(conn, lobby_id, lobby.round)
+        label = names(conn, list(values))
+        rounds.append([[label[u], v] for u, v in values.items()])
+        outcome = advance(conn, lobby_id, settings=settings, now=now, forfeit_missing=forfeit,
+                          announce=False)
+        if outcome is None or outcome.lobby is None:
+            return None
+        if outcome.lobby.status != "rolling":
+            break
+        forfeit = False
+    done = outcome.lobby
+    if done.status != "settled":
+        return done  # nobody threw in time: refunded, and the refund told each player
+    group = games.group_title(conn, done.chat_id) if done.chat_id is not None else ""
+    stakes = conn.execute("SELECT user_id, stake, payout FROM lobby_players WHERE lobby_id = ?"
+                          " ORDER BY seat", (lobby_id,)).fetchall()
+    winners = [user_id for user_id, _stake, payout in stakes if payout > 0]
+    label = names(conn, [user_id for user_id, _stake, _payout in stakes])
+    pot = sum(stake for _user, stake, _payout in stakes)
+    for user_id, stake, payout in stakes:
+        outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
+                   game=done.game, group=group, reason=reason, rounds=rounds,
+                   winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
+                   net=payout - stake, split=len(winners) != 1,
+                   balance=ledger.balance(conn, user_id))
+    return done
 
 
 def player_stats(conn: sqlite3.Connection, user_id: int) -> dict[str, int]:

@@ -35,6 +35,16 @@ class Lobby:
     expires_at: int
     resolved_at: int | None
     cancel_reason: str | None
+    # The terms the lobby opened under; None on lobbies older than schema step 5, which
+    # play by the current settings.
+    fee_percent: int | None = None
+    tie_rounds: int | None = None
+
+    def house_fee_percent(self, settings: Settings) -> int:
+        return settings.house_fee_percent if self.fee_percent is None else self.fee_percent
+
+    def tie_limit(self, settings: Settings) -> int:
+        return settings.tie_rounds if self.tie_rounds is None else self.tie_rounds
 
     @property
     def emoji(self) -> str:
@@ -59,7 +69,7 @@ class Advance:
 
 
 _LOBBY_COLUMNS = ("id, game, bet, seats, chat_id, creator_id, status, round, fee, created_at,"
-                  " expires_at, resolved_at, cancel_reason")
+                  " expires_at, resolved_at, cancel_reason, fee_percent, tie_rounds")
 
 
 def get_lobby(conn: sqlite3.Connection, lobby_id: int) -> Lobby | None:
@@ -120,14 +130,22 @@ def enter(
         (game, bet, user_id, now),
     ).fetchone()
     if row is None:
-        lobby_id = conn.execute(
-            "INSERT INTO lobbies (game, bet, seats, creator_id, created_at, expires_at)"
-            " VALUES (?, ?, 2, ?, ?, ?) RETURNING id",
-            (game, bet, user_id, now, now + settings.lobby_ttl_seconds),
-        ).fetchone()[0]
+        lobby_id = open_lobby(conn, game, bet, 2, None, user_id, settings=settings, now=now)
     else:
         lobby_id = row[0]
     return take_seat(conn, lobby_id, user_id, now)
+
+
+def open_lobby(conn: sqlite3.Connection, game: str, bet: int, seats: int, chat_id: int | None,
+               creator_id: int, *, settings: Settings, now: int) -> int:
+    """A new open lobby with no one seated yet. The house fee and the tie rule are fixed now:
+    a settings change later never reaches stakes already in escrow."""
+    return conn.execute(
+        "INSERT INTO lobbies (game, bet, seats, chat_id, creator_id, created_at, expires_at,"
+        " fee_percent, tie_rounds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (game, bet, seats, chat_id, creator_id, now, now + settings.lobby_ttl_seconds,
+         settings.house_fee_percent, settings.tie_rounds),
+    ).fetchone()[0]
 
 
 def take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -> Entered:
@@ -230,10 +248,13 @@ def expire(conn: sqlite3.Connection, lobby_id: int, *, now: int) -> Lobby | None
     return _close_and_refund(conn, lobby, "expired", now, _notice(lobby, "lobby_expired"))
 
 
-def refund_no_show(conn: sqlite3.Connection, lobby: Lobby, *, now: int) -> Lobby | None:
-    """Nobody threw in the first round of a throw-your-own game: every stake comes back."""
+def refund_no_show(conn: sqlite3.Connection, lobby: Lobby, *, now: int,
+                   group_note: bool = True) -> Lobby | None:
+    """Nobody threw in the first round of a throw-your-own game: every stake comes back
+    (and the group hears it, unless `group_note` is off)."""
     return _close_and_refund(conn, lobby, "expired", now, "group_lobby_closed",
-                             reason="no_throws", group_note="group_no_throws")
+                             reason="no_throws",
+                             group_note="group_no_throws" if group_note else None)
 
 
 def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
@@ -262,23 +283,27 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
 
 
 def call_off(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,
-             card: bool = True) -> Lobby | None:
-    """Refund a group lobby that can't go on because of its group; `reason` is a code
-    (play_off, bot_removed, unreachable) the players read in words. None if not in play."""
+             card: bool = True, group_note: str | None = None) -> Lobby | None:
+    """Refund a lobby that can't go on through nobody's doing; `reason` is a code (play_off,
+    bot_removed, unreachable, moved, telegram_error) the players read in words, and
+    `group_note` an optional message about it in a group lobby's chat. None if not in play.
+    A group lobby whose dice were seen is not refunded by the group's doing: see
+    ludice.groups (play off touches open lobbies only, a removed bot finishes the duel)."""
     lobby = get_lobby(conn, lobby_id)
     if lobby is None or lobby.status not in IN_PLAY:
         return None
-    return _close_and_refund(conn, lobby, "cancelled", now, "group_lobby_closed",
-                             reason=reason, card=card)
+    notice = "lobby_called_off" if lobby.chat_id is None else "group_lobby_closed"
+    return _close_and_refund(conn, lobby, "cancelled", now, notice, reason=reason, card=card,
+                             group_note=group_note)
 
 
-def close_chat_lobbies(conn: sqlite3.Connection, chat_id: int, *, reason: str, now: int,
-                       card: bool = True) -> list[Lobby]:
-    """Refund every lobby of a group still in play (play turned off, bot removed)."""
-    in_play = [r[0] for r in conn.execute(
-        "SELECT id FROM lobbies WHERE chat_id = ? AND status IN ('open', 'rolling') ORDER BY id",
-        (chat_id,))]
-    return [closed for lobby_id in in_play
+def call_off_open(conn: sqlite3.Connection, chat_id: int, *, reason: str, now: int,
+                  card: bool = True) -> list[Lobby]:
+    """Refund every open (not yet started) lobby of a group. Nobody has seen a die of
+    those, so calling them off wrongs nobody."""
+    waiting = [r[0] for r in conn.execute(
+        "SELECT id FROM lobbies WHERE chat_id = ? AND status = 'open' ORDER BY id", (chat_id,))]
+    return [closed for lobby_id in waiting
             if (closed := call_off(conn, lobby_id, reason=reason, now=now, card=card))]
 
 

@@ -1,6 +1,6 @@
 """Group chats: whether the bot is in them, whether play is on, and the settings their admins
 choose. Play is opt-in: a group row starts with play off. The lobbies of a group live in
-ludice.challenges; this module knows the group row and closing a group's lobbies.
+ludice.challenges; this module knows the group row and refunding a group's open lobbies.
 
 Who counts as a group admin is Telegram's answer (getChatMember), asked by the bot; the
 domain trusts the caller on that and records who changed what."""
@@ -95,23 +95,25 @@ def seen(conn: sqlite3.Connection, chat_id: int, *, title: str, is_forum: bool, 
     return before is None or not before.present
 
 
-def bot_removed(conn: sqlite3.Connection, chat_id: int, *, now: int) -> list[Lobby]:
-    """The bot left or was removed: play goes off and every lobby still in play is refunded,
-    players told privately (the bot can no longer post in the group)."""
+def bot_removed(conn: sqlite3.Connection, chat_id: int, *, now: int) -> list[Lobby] | None:
+    """The bot left or was removed: play goes off and every open lobby is refunded, players
+    told privately (the bot can no longer post in the group). None for a group we never
+    knew. Duels already rolling are finished, not refunded: ludice.challenges.bot_removed."""
     cur = conn.execute("UPDATE groups SET present = 0, enabled = 0, updated_at = ?"
                        " WHERE chat_id = ?", (now, chat_id))
     if cur.rowcount == 0:
-        return []
-    return games.close_chat_lobbies(conn, chat_id, reason="bot_removed", now=now, card=False)
+        return None
+    return games.call_off_open(conn, chat_id, reason="bot_removed", now=now, card=False)
 
 
 def migrate(conn: sqlite3.Connection, old_id: int, new_id: int, *, now: int) -> list[Lobby]:
     """Telegram turned a group into a supergroup with a new chat id. Settings and history
-    (the leaderboard) move along; lobbies in play can't (their cards and dice stay behind in
-    the old chat), so they are refunded."""
+    (the leaderboard) move along; open lobbies can't (their cards stay behind in the old
+    chat), so they are refunded. Duels already rolling must be finished before this:
+    ludice.challenges.group_moved."""
     if get(conn, old_id) is None or old_id == new_id:
         return []
-    closed = games.close_chat_lobbies(conn, old_id, reason="moved", now=now, card=False)
+    closed = games.call_off_open(conn, old_id, reason="moved", now=now, card=False)
     conn.execute(
         f"INSERT INTO groups ({_COLUMNS}) SELECT ?, title, is_forum, 1, enabled, lang, games,"
         " min_bet, max_bet, seats, throw_mode, turn_seconds, topic_id, added_at, ?, updated_by"
@@ -126,12 +128,13 @@ def migrate(conn: sqlite3.Connection, old_id: int, new_id: int, *, now: int) -> 
 
 def set_enabled(conn: sqlite3.Connection, chat_id: int, on: bool, *, by: int, now: int
                 ) -> tuple[Group, list[Lobby]]:
-    """Turn play on or off. Off refunds the group's lobbies still in play: an admin who
-    turns play off means now, not after the games running at the moment."""
+    """Turn play on or off. Off refunds the group's open challenges (nobody has seen a die
+    of those); duels already rolling play on to their result, so an admin who is also a
+    player can't void a duel they see going against them."""
     _require(conn, chat_id)
     conn.execute("UPDATE groups SET enabled = ?, present = 1, updated_at = ?, updated_by = ?"
                  " WHERE chat_id = ?", (int(on), now, by, chat_id))
-    closed = [] if on else games.close_chat_lobbies(conn, chat_id, reason="play_off", now=now)
+    closed = [] if on else games.call_off_open(conn, chat_id, reason="play_off", now=now)
     return _require(conn, chat_id), closed
 
 

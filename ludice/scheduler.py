@@ -5,7 +5,9 @@ sweep catches anything a lost job would have missed; through `resume` it also re
 whose runner stopped on an error, so no stake waits in escrow for the next restart. The
 throw-your-own rounds of group challenges close the same way: a date job at the end of the
 window (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the
-sweep. No aiogram
+sweep. Right after start-up no round closes for `startup_grace` seconds: dice thrown in time
+while the bot was down are still waiting in Telegram's queue, and polling must read them
+before their round is judged. No aiogram
 here: `notify` is whatever the caller wants to run after lobbies were refunded (the bot sends
 the outbox)."""
 
@@ -62,8 +64,11 @@ class Jobs:
     def __init__(self, store: Store, clock: Callable[[], float], notify: Callable[[], None],
                  audit_interval: int = 3600,
                  resume: Callable[[], Awaitable[int]] | None = None,
-                 reconcile: Callable[[], Awaitable[None]] | None = None) -> None:
+                 reconcile: Callable[[], Awaitable[None]] | None = None,
+                 startup_grace: float = 10.0) -> None:
         self.store = store
+        self.startup_grace = startup_grace
+        self.turns_from = 0.0  # no throw-your-own round closes before this time
         self.clock = clock
         self.notify = notify
         self.resume = resume  # restarts duels left rolling with nobody running them
@@ -72,6 +77,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def start(self) -> int:
+        self.turns_from = self.clock() + self.startup_grace
         self.scheduler.start()
         open_now = await self.store.read(games.open_lobbies)
         for lobby in open_now:
@@ -107,7 +113,8 @@ class Jobs:
     def _schedule_turn(self, lobby_id: int, ends_at: int) -> None:
         self.scheduler.add_job(
             self.close_turn, "date", args=[lobby_id], id=f"turn-{lobby_id}",
-            run_date=datetime.fromtimestamp(ends_at, UTC), replace_existing=True,
+            run_date=datetime.fromtimestamp(max(ends_at, self.turns_from), UTC),
+            replace_existing=True,
             misfire_grace_time=None,
         )
 
@@ -122,6 +129,9 @@ class Jobs:
             self._schedule_turn(lobby_id, ends_at)
 
     async def close_turn(self, lobby_id: int) -> None:
+        if self.clock() < self.turns_from:  # dice from before the start may be unread yet
+            await self.track_turn(lobby_id)
+            return
         if await self.store.write(_close_turn, lobby_id, int(self.clock())) is not None:
             self.notify()
         await self.track_turn(lobby_id)
@@ -136,7 +146,8 @@ class Jobs:
         if expired:
             log.info("sweep refunded %d expired lobbies", len(expired))
             self.notify()
-        moved = await self.store.write(_close_due_turns, int(self.clock()))
+        moved = ([] if self.clock() < self.turns_from
+                 else await self.store.write(_close_due_turns, int(self.clock())))
         for lobby_id in moved:
             await self.track_turn(lobby_id)
         if moved:

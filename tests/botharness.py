@@ -80,10 +80,15 @@ def prepare_db(path: Path, settings: dict[str, str]) -> None:
 
 
 async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float] | None = None,
-                    group_pace: tuple[int, float] | None = None, **config: Any) -> Running:
+                    group_pace: tuple[int, float] | None = None,
+                    startup_grace: float | None = None, **config: Any) -> Running:
     config = {"polling_timeout": 1, "drain_seconds": 5, **config}
     options: dict[str, Any] = {"clock": clock} if clock else {}
+    if clock:
+        fake.clock = clock  # messages are dated by the same clock the bot reads
     options["group_pace"] = group_pace or NO_PACING
+    if startup_grace is not None:
+        options["startup_grace"] = startup_grace
     app = Application(Config(token=fake.token, db_path=db_path, api_url=fake.base_url, **config),
                       **options)
     await app.setup()

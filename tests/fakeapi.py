@@ -97,10 +97,13 @@ class FakeTelegram:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.refunded: set[str] = set()
         self.base_url = ""
+        # Telegram's clock: the `date` of every message (a test with a FakeClock sets it).
+        self.clock: Callable[[], float] = time.time
         self._users: dict[int, dict[str, Any]] = {}
         self._chat_types: dict[int, str] = {}
         self._groups: dict[int, dict[str, Any]] = {}
         self._members: dict[tuple[int, int], str] = {}
+        self._restricted_in: dict[tuple[int, int], bool] = {}
         self._msg_ids: dict[int, int] = {}
         self._queue: list[_Queued] = []
         self._update_id = 0
@@ -164,9 +167,12 @@ class FakeTelegram:
         self._groups[chat_id] = {"title": title, "is_forum": forum}
         return chat_id
 
-    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
-        """What getChatMember answers for this user in this chat (default: member)."""
+    def set_member(self, chat_id: int, user_id: int, status: str, *,
+                   is_member: bool = True) -> None:
+        """What getChatMember answers for this user in this chat (default: member). A
+        "restricted" user may be in the chat or not (`is_member`)."""
         self._members[(chat_id, user_id)] = status
+        self._restricted_in[(chat_id, user_id)] = is_member
 
     def bot_status(self, chat_id: int, new: str, *, by: int, old: str | None = None
                    ) -> dict[str, Any]:
@@ -178,7 +184,7 @@ class FakeTelegram:
         return self._push("my_chat_member", {
             "chat": self._chat(chat_id),
             "from": self._user(by),
-            "date": int(time.time()),
+            "date": int(self.clock()),
             "old_chat_member": self._member(old, self.bot_user),
             "new_chat_member": self._member(new, self.bot_user),
         })
@@ -190,7 +196,8 @@ class FakeTelegram:
         msg = self._store(old_id, {"from": self._user(by), "migrate_to_chat_id": new_id})
         return self._push("message", msg)
 
-    def _member(self, status: str, user: dict[str, Any]) -> dict[str, Any]:
+    def _member(self, status: str, user: dict[str, Any], in_chat: bool = True
+                ) -> dict[str, Any]:
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":
             member |= dict.fromkeys(
@@ -203,6 +210,15 @@ class FakeTelegram:
             member["is_anonymous"] = False
         elif status == "kicked":
             member["until_date"] = 0
+        elif status == "restricted":
+            member |= dict.fromkeys(
+                ["can_send_messages", "can_send_audios", "can_send_documents",
+                 "can_send_photos", "can_send_videos", "can_send_video_notes",
+                 "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+                 "can_add_web_page_previews", "can_react_to_messages", "can_edit_tag",
+                 "can_change_info", "can_invite_users", "can_pin_messages",
+                 "can_manage_topics"], False)
+            member |= {"is_member": in_chat, "until_date": 0}
         return member
 
     def _user(self, user_id: int) -> dict[str, Any]:
@@ -278,7 +294,7 @@ class FakeTelegram:
         if forwarded:
             origin = {"id": 777000 + user_id, "is_bot": False, "first_name": "Original"}
             content["forward_origin"] = {
-                "type": "user", "sender_user": origin, "date": int(time.time()) - 60
+                "type": "user", "sender_user": origin, "date": int(self.clock()) - 60
             }
         if via_bot:
             content["via_bot"] = {
@@ -292,7 +308,7 @@ class FakeTelegram:
         chat_id = user_id if chat_id is None else chat_id
         message = self.messages.get((chat_id, message_id)) or {
             "message_id": message_id,
-            "date": int(time.time()),
+            "date": int(self.clock()),
             "chat": self._chat(chat_id),
             "from": self.bot_user,
             "text": "",
@@ -449,7 +465,7 @@ class FakeTelegram:
     def _store(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
         # Message ids are per chat and shared by both sides, as in real Telegram.
         self._msg_ids[chat_id] = message_id = self._msg_ids.get(chat_id, 0) + 1
-        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id)}
+        msg = {"message_id": message_id, "date": int(self.clock()), "chat": self._chat(chat_id)}
         msg.update(content)
         self.messages[(chat_id, message_id)] = msg
         return msg
@@ -457,7 +473,8 @@ class FakeTelegram:
     def _reply_target(self, chat_id: int, message_id: int) -> dict[str, Any]:
         found = self.messages.get((chat_id, message_id))
         if found is None:
-            return {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id)}
+            return {"message_id": message_id, "date": int(self.clock()),
+                    "chat": self._chat(chat_id)}
         return {k: v for k, v in found.items() if k != "reply_to_message"}
 
     def _chat_id(self, p: dict[str, Any], key: str = "chat_id") -> int:
@@ -568,7 +585,7 @@ class FakeTelegram:
                 "Bad Request: message is not modified: specified new message content and reply"
                 " markup are exactly the same as a current content and reply markup of the message"
             )
-        new["edit_date"] = int(time.time())
+        new["edit_date"] = int(self.clock())
         self.messages[(msg["chat"]["id"], msg["message_id"])] = new
         return new
 
@@ -635,7 +652,8 @@ class FakeTelegram:
     def _m_getchatmember(self, p: dict[str, Any]) -> dict[str, Any]:
         chat_id, user_id = self._chat_id(p), _as_int(p.get("user_id")) or 0
         user = self.bot_user if user_id == self.bot_user["id"] else self._user(user_id)
-        return self._member(self._members.get((chat_id, user_id), "member"), user)
+        return self._member(self._members.get((chat_id, user_id), "member"), user,
+                            self._restricted_in.get((chat_id, user_id), True))
 
     def _m_getchat(self, p: dict[str, Any]) -> dict[str, Any]:
         gifts = dict.fromkeys(

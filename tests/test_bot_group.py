@@ -3,8 +3,11 @@ challenges, refunds, and the bot leaving. Ledger audit clean after each (running
 
 from __future__ import annotations
 
+import asyncio
+
 from botharness import (
     GROUP,
+    Gate,
     accept_terms,
     buttons,
     callback_answer,
@@ -271,10 +274,71 @@ async def test_play_off_calls_off_open_challenges(tmp_path):
         group_say(fake, 1, "/duel 40")
         await fake.wait_for(lambda: card_of(fake, 1))
         group_say(fake, 100, "/ludice off")
-        assert "Challenges refunded: 1" in await fake.wait_text(GROUP, "Play is off")
+        assert "Open challenges refunded: 1" in await fake.wait_text(GROUP, "Play is off")
         await fake.wait_text(1, "play was turned off in the group")
         await fake.wait_for(lambda: "Called off (play was turned off in the group)"
                             in card_of(fake, 1)[1]["text"])
         await settle(bot)
         assert bot.balance(1) == 100 and bot.balance(-2) == 0
         assert buttons(card_of(fake, 1)[1]) == []
+
+
+async def test_an_admin_who_is_losing_cannot_void_the_duel_by_turning_play_off(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot, throw="on", turn="30")  # the admin is user 100
+        await _players(fake, (100, "Admin"), (2, "Bob"), (3, "Carol"))
+        group_say(fake, 100, "/duel 50")
+        await fake.wait_for(lambda: card_of(fake, 1))
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await fake.wait_text(GROUP, "throw your 🎲 now")
+        group_say(fake, 3, "/duel 20")  # not started: this one is called off
+        await fake.wait_for(lambda: card_of(fake, 2))
+        fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
+        await fake.wait_for(lambda: bot.sql("SELECT 1 FROM rolls WHERE user_id = 2"))
+        fake.send_dice(100, "🎲", 1, chat_id=GROUP, chat_type="supergroup")
+        off = await said(fake, 100, "/ludice off")  # the dice are out: too late to void
+        assert "Open challenges refunded: 1" in off and "Duels already rolling finish" in off
+        result = await fake.wait_text(GROUP, "wins")
+        await settle(bot)
+        assert "Admin 🎲1 · Bob 🎲6" in result and "<b>Bob</b> wins <b>100</b>" in result
+        assert bot.sql("SELECT status, cancel_reason FROM lobbies ORDER BY id") == [
+            ("settled", None), ("cancelled", "play_off")]
+        assert bot.balance(100) == 50 and bot.balance(2) == 150 and bot.balance(3) == 100
+
+
+def _calls_to_group(fake) -> int:
+    """Every call the bot made into the group, answered or failed (or still held)."""
+    return sum(c.params.get("chat_id") == GROUP for c in fake.calls)
+
+
+async def test_a_bot_removed_mid_duel_finishes_it_and_tells_each_player(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        await _players(fake, (1, "Alice"), (2, "Bob"))
+        fake.script_dice(1)
+        gate = Gate(fake, "sendDice", skip=1)  # Alice's 1 is in the group; Bob's hangs
+        group_say(fake, 1, "/duel 40")
+        await fake.wait_for(lambda: card_of(fake, 1))
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await asyncio.wait_for(gate.reached.wait(), 5)
+        await fake.wait_for(lambda: fake.delivered() and not bot.sql(
+            "SELECT 1 FROM outbox WHERE sent_at IS NULL"))
+        group_calls = _calls_to_group(fake)
+        fake.bot_status(GROUP, "kicked", by=1)  # Alice saw her 1 and kicks the bot
+        told = {u: await fake.wait_text(u, "could not be played out in the group")
+                for u in (1, 2)}
+        gate.fail("Forbidden: bot was kicked from the supergroup chat", 403)
+        await settle(bot)
+        rolls = dict(bot.sql("SELECT user_id, value FROM rolls WHERE round = 1"))
+        assert rolls[1] == 1 and 1 <= rolls[2] <= 6  # Alice's stands, Bob's rolled fairly
+        assert bot.sql("SELECT status FROM lobbies") == [("settled",)]
+        assert bot.balance(1) + bot.balance(2) == 200 and bot.balance(-2) == 0
+        if rolls[2] > 1:  # else a tie, re-rolled by the server too
+            assert bot.balance(2) == 140
+        for user_id in (1, 2):
+            assert "the bot was removed from the group" in told[user_id]
+            assert "rolled fairly by the ludice server" in told[user_id]
+            assert f"Balance: <b>{bot.balance(user_id)}</b>" in told[user_id]
+        assert _calls_to_group(fake) == group_calls  # nothing posted where it can't be

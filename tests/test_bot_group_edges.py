@@ -7,6 +7,7 @@ from __future__ import annotations
 from botharness import (
     GROUP,
     FakeClock,
+    _handler,
     accept_terms,
     buttons,
     callback_answer,
@@ -20,7 +21,7 @@ from botharness import (
     start_bot,
     telegram_rules,
 )
-from fakeapi import FakeTelegram
+from fakeapi import ApiError, FakeTelegram
 
 
 async def _card(bot, user_id: int = 1, text: str = "/duel 30", lobby_id: int = 1) -> int:
@@ -176,6 +177,111 @@ async def test_a_throw_round_keeps_its_window_across_a_restart(tmp_path):
             assert second.balance(1) == 130 and second.audit() == []
         finally:
             await second.stop()
+
+
+async def test_a_die_thrown_in_time_while_the_bot_was_down_counts(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        telegram_rules(fake)
+        first = await start_bot(fake, db_path, clock)
+        await open_group(first, throw="on", turn="30")
+        for user_id, name in ((1, "Alice"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        await _card(first, text="/duel 20")
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await fake.wait_text(GROUP, "throw your 🎲 now")
+        fake.send_dice(1, "🎲", 2, chat_id=GROUP, chat_type="supergroup")
+        await fake.wait_for(lambda: first.sql("SELECT 1 FROM rolls"))
+        await settle(first)
+        await first.stop()
+        clock.advance(10)  # Bob throws in time, while the bot is down...
+        fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
+        clock.advance(60)  # ...which comes back 40 s after the window closed
+        second = await start_bot(fake, db_path, clock)
+        try:
+            # the start-up sweep left the round alone: polling read Bob's die first
+            result = await fake.wait_text(GROUP, "wins")
+            await settle(second)
+            assert "Alice 🎲2 · Bob 🎲6" in result and "<b>Bob</b> wins <b>40</b>" in result
+            assert second.sql("SELECT user_id, value FROM rolls ORDER BY user_id") == [
+                (1, 2), (2, 6)]
+            assert second.balance(2) == 120 and second.balance(1) == 80
+        finally:
+            await second.stop()
+    assert second.audit() == []
+
+
+async def test_no_round_closes_until_the_dice_from_before_a_restart_are_read(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        telegram_rules(fake)
+        first = await start_bot(fake, db_path, clock)
+        await open_group(first, throw="on", turn="30")
+        for user_id, name in ((1, "Alice"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        await _card(first, text="/duel 20")
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await fake.wait_text(GROUP, "throw your 🎲 now")
+        ends = clock.now + 30
+        fake.send_dice(1, "🎲", 4, chat_id=GROUP, chat_type="supergroup")
+        await fake.wait_for(lambda: first.sql("SELECT 1 FROM rolls"))
+        await settle(first)
+        await first.stop()
+        clock.advance(45)  # down past the window; Bob threw nothing, or late
+        fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
+        second = await start_bot(fake, db_path, clock, startup_grace=5)
+        try:
+            job = second.app.jobs.scheduler.get_job("turn-1")
+            assert job.next_run_time.timestamp() == clock.now + 5 > ends
+            await fake.wait_text(GROUP, "Bob, too late")  # dated after the window
+            await second.app.jobs.sweep()
+            await settle(second)
+            assert second.sql("SELECT status FROM lobbies") == [("rolling",)]  # not yet
+            clock.advance(5)
+            await second.app.jobs.sweep()
+            assert "No throw: Bob" in await fake.wait_text(GROUP, "wins")
+            await settle(second)
+            assert second.balance(1) == 120
+        finally:
+            await second.stop()
+    assert second.audit() == []
+
+
+async def test_a_die_whose_answer_was_lost_calls_the_challenge_off(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        for user_id, name in ((1, "Alice"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        inner = _handler(fake, "sendDice")
+
+        def posted_but_lost(p: dict) -> dict:
+            inner(p)  # Telegram posts Alice's die in the group...
+            fake.set_response("sendDice", inner)
+            raise ApiError("Bad Gateway", 502)  # ...but its answer never comes back
+
+        fake.set_response("sendDice", posted_but_lost)
+        fake.script_dice(6, 1, 3)
+        card_id = await _card(bot, text="/duel 20")
+        fake.press(2, "gj:1", message_id=card_id, chat_id=GROUP)
+        note = await fake.wait_text(GROUP, "Challenge #1 is off")
+        assert "nobody can be sure which die counts" in note and "refunded" in note
+        for user_id in (1, 2):
+            told = await fake.wait_text(user_id, "Challenge #1 in Dice Club was called off")
+            assert "Telegram failed" in told and "20 credits are back" in told
+        await bot.app.jobs.sweep()  # the sweep must not roll again
+        await settle(bot)
+        dice = [m["dice"]["value"] for (chat, _), m in fake.messages.items()
+                if chat == GROUP and "dice" in m]
+        assert dice == [6]  # the one die the group saw; none rolled over it
+        assert bot.sql("SELECT status, cancel_reason FROM lobbies") == [
+            ("cancelled", "telegram_error")]
+        assert bot.sql("SELECT count(*) FROM rolls") == [(0,)]
+        assert bot.balance(1) == 100 and bot.balance(2) == 100 and bot.balance(-2) == 0
 
 
 async def test_a_duel_the_bot_cannot_roll_in_the_group_is_refunded(tmp_path):

@@ -85,19 +85,69 @@ async def test_a_newcomer_is_sent_to_accept_the_terms_then_joins(tmp_path):
 async def test_only_members_of_the_group_join_from_private(tmp_path):
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
-        await open_group(bot)
+        await open_group(bot, seats="3")
         await accept_terms(fake, 1, "Alice")
         await accept_terms(fake, 9, "Mallory")
+        await accept_terms(fake, 8, "Muted")
         await _challenge(bot)
-        fake.set_member(GROUP, 9, "left")
-        fake.send_text(9, "/start g1")
-        await fake.wait_text(9, "Join it?")
+        for status, in_chat in (("left", True), ("kicked", True), ("restricted", False)):
+            fake.set_member(GROUP, 9, status, is_member=in_chat)
+            fake.send_text(9, "/start g1")
+            await fake.wait_text(9, "Join it?")
+            await settle(bot)
+            before = state(bot)
+            answer = await callback_answer(fake, await press_button(fake, 9, "gp:1"))
+            assert answer.params["text"] == "That lobby does not exist.", status
+            await settle(bot)
+            assert state(bot) == before
+        # restricted (say, muted) but still in the group: a member like any other
+        fake.set_member(GROUP, 8, "restricted", is_member=True)
+        fake.send_text(8, "/start g1")
+        await press_button(fake, 8, "gp:1")
+        await fake.wait_text(8, "You joined challenge #1")
+        assert bot.sql("SELECT user_id FROM lobby_players ORDER BY seat") == [(1,), (8,)]
+
+
+async def test_joining_on_the_card_is_for_members_of_the_group_only(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        for user_id, name in ((1, "Alice"), (9, "Mallory"), (2, "Bob")):
+            await accept_terms(fake, user_id, name)
+        card_id = await _challenge(bot)
         await settle(bot)
         before = state(bot)
-        answer = await callback_answer(fake, await press_button(fake, 9, "gp:1"))
-        assert answer.params["text"] == "That lobby does not exist."
+        # a public group's card can be pressed by someone who only reads the group
+        for status, in_chat in (("left", True), ("restricted", False)):
+            fake.set_member(GROUP, 9, status, is_member=in_chat)
+            answer = await callback_answer(fake, fake.press(9, "gj:1", message_id=card_id,
+                                                            chat_id=GROUP))
+            assert answer.params["text"] == "Only members of this group can join its challenges."
         await settle(bot)
         assert state(bot) == before
+        fake.press(2, "gj:1", message_id=card_id, chat_id=GROUP)
+        await fake.wait_text(GROUP, "wins")
+        checks = [c.params["user_id"] for c in fake.sent(method="getChatMember")
+                  if c.params["chat_id"] == GROUP and c.params["user_id"] != 100]
+        assert checks == [9, 9, 2]  # one look each time Join is pressed
+
+
+async def test_oversized_ids_are_stale_buttons_not_errors(tmp_path, caplog):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        await accept_terms(fake, 1, "Alice")
+        huge = "9" * 20
+        fake.send_text(1, f"/start g{huge}")
+        await fake.wait_text(1, "Welcome back")
+        for data, chat in ((f"gj:{huge}", GROUP), (f"gc:{huge}", GROUP), (f"leave:{huge}", 1),
+                           (f"gp:{huge}", 1), (f"tg:{huge}", 1), (f"bet:dice:{huge}", 1),
+                           (f"gj:-{huge}", GROUP)):
+            answer = await callback_answer(fake, fake.press(1, data, message_id=1, chat_id=chat))
+            assert answer.params["text"] == "This button is no longer valid.", data
+        await settle(bot)
+        assert not any("went wrong" in t for t in fake.texts(1))
+        assert [r for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 async def test_forged_buttons_in_a_group_change_nothing(tmp_path):

@@ -131,7 +131,9 @@ FORGED = [
     ("leave:abc", "This button is no longer valid."),
     ("bet:poker:50", "This button is no longer valid."),
     ("bet:dice:999999999", "The largest bet is 200 credits."),
-    ("bet:dice:-5", "A bet is a whole number of credits, like 50."),
+    ("bet:dice:-5", "This button is no longer valid."),  # no keyboard of ours says that
+    ("bet:dice:" + "9" * 20, "This button is no longer valid."),  # beyond any SQLite integer
+    ("leave:" + "9" * 20, "This button is no longer valid."),
     ("game:slots", "This button is no longer valid."),
     ("terms:extra", "This button is no longer valid."),
     ("zzz", "This button is no longer valid."),

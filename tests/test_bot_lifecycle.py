@@ -130,23 +130,28 @@ async def test_a_lobby_still_open_at_restart_gets_its_expiry_job_back(tmp_path):
             await second.stop()
 
 
-async def test_a_duel_stopped_by_telegram_errors_is_resumed_by_the_sweeper(tmp_path):
+async def test_a_die_lost_to_a_server_error_calls_the_duel_off(tmp_path):
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
         fake.script_dice(2, 4)
         gate = Gate(fake, "sendDice", skip=1)
         await _players_in_a_duel(bot)
         await asyncio.wait_for(gate.reached.wait(), 5)
-        gate.fail()  # 500 on every try: the runner gives up (after its retries)
-        await fake.wait_for(lambda: not bot.app.duels.tasks, timeout=10)
-        assert bot.sql("SELECT status FROM lobbies") == [("rolling",)]
+        # Telegram may have rolled Bob's die before the 500: rolling again would show him a
+        # second die. The duel is called off instead, every stake back.
+        gate.fail()
+        for user_id in (1, 2):
+            told = await fake.wait_text(user_id, "Duel #1 was called off")
+            assert "nobody can be sure which die counts" in told and "30 credits are back" in told
         gate.close()
-        await bot.app.jobs.sweep()
-        win = await fake.wait_text(2, "You win")
+        await bot.app.jobs.sweep()  # nothing left to resume
         await settle(bot)
-        assert "Alice 2 vs Bob 4" in win
-        assert bot.sql("SELECT status FROM lobbies") == [("settled",)]
-        assert bot.balance(1) == 70 and bot.balance(2) == 130
+        assert bot.sql("SELECT status, cancel_reason FROM lobbies") == [
+            ("cancelled", "telegram_error")]
+        assert bot.sql("SELECT user_id FROM rolls") == [(1,)]
+        assert [c.params["chat_id"] for c in fake.calls if c.method == "sendDice"] == [
+            1, 2]  # Bob's die was never asked for a second time
+        assert bot.balance(1) == 100 and bot.balance(2) == 100 and bot.balance(-2) == 0
 
 
 # --- `ludice run` as a real process --------------------------------------------------------

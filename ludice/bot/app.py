@@ -87,9 +87,13 @@ async def on_error(event: ErrorEvent) -> bool:
 
 class Application:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time,
-                 group_pace: tuple[int, float] = (20, 60.0)) -> None:
+                 group_pace: tuple[int, float] = (20, 60.0),
+                 startup_grace: float = 10.0) -> None:
         self.config = config
         self.clock = clock
+        # No throw-your-own round closes this long after start-up: polling reads the dice
+        # thrown while the bot was down first (ludice.scheduler).
+        self.startup_grace = startup_grace
         self.group_pace = group_pace  # messages per window (seconds) into one group
         self.store: Store | None = None
         self.bot: Bot | None = None
@@ -131,7 +135,7 @@ class Application:
         self.mailer = Mailer(self.bot, self.store, self.clock, redraw=self.cards.refresh)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
-                         reconcile=self.reconcile)
+                         reconcile=self.reconcile, startup_grace=self.startup_grace)
         self.duels.on_round = self.jobs.track_turn
         self.dispatcher, self.guard = build_dispatcher(
             store=self.store, duels=self.duels, jobs=self.jobs, mailer=self.mailer,

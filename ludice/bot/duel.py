@@ -33,6 +33,10 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
     return duels.advance(conn, lobby_id, settings=load(conn), now=now)
 
 
+def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
+    games.call_off(conn, lobby_id, reason="telegram_error", now=now)
+
+
 def _reveal_delay(conn: sqlite3.Connection) -> float:
     return load(conn).reveal_delay_seconds
 
@@ -105,7 +109,16 @@ class DuelRunner:
             for player in waiting:
                 # Shown as soon as it is recorded: a failure on the next roll must not
                 # leave this die unseen.
-                die = await self._roll(lobby, player, everyone)
+                try:
+                    die = await self._roll(lobby, player, everyone)
+                except group_duel.LostDie as exc:
+                    # The die may be in the player's chat, unrecorded: a second roll would
+                    # replace a die they can see. Called off instead, every stake back.
+                    log.warning("duel %s: a die may or may not have been sent (%s);"
+                                " calling the duel off", lobby_id, exc)
+                    await self.store.write(_lost_die, lobby_id, int(self.clock()))
+                    self.mailer.kick()
+                    return
                 await self._show_to_others(lobby, everyone, die)
             await asyncio.sleep(await self.store.read(_reveal_delay))
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
@@ -140,7 +153,7 @@ class DuelRunner:
             try:
                 # Not protect_content: Telegram refuses to forward protected messages, and the
                 # forward is how the others see this very die (the forwards are protected).
-                sent = await self.bot.send_dice(chat, emoji=emoji)
+                sent = await group_duel.send_die(self.bot, chat, emoji)
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot roll in chat %s: %s", lobby.id, chat, exc)
                 continue

@@ -12,20 +12,31 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
-from ludice import groups
+from ludice import challenges, groups
 from ludice.bot.mailer import Mailer
 from ludice.bot.middlewares import GROUP_CHATS, Throttle
 from ludice.bot.texts import language, t
 from ludice.db import Store
-from ludice.games import GameRefused
+from ludice.games import GameRefused, Lobby
 from ludice.groups import Group
 from ludice.rules import GAMES
 from ludice.scheduler import Jobs
-from ludice.settings import Settings
+from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
 INSIDE = ("member", "administrator", "creator", "restricted")
 ADMINS = ("creator", "administrator")
+MEMBERS = ("creator", "administrator", "member")
+
+
+async def is_member(bot: Bot, chat_id: int, user_id: int) -> bool:
+    """Whether Telegram counts `user_id` as in the group: its creator, an admin, a member, or
+    a restricted user still in the chat. Who may join a group's challenges, whichever way
+    they press Join (a public group's card can be pressed by anyone who can read it)."""
+    member = await bot.get_chat_member(chat_id, user_id)
+    if member.status == "restricted":
+        return bool(getattr(member, "is_member", False))
+    return member.status in MEMBERS
 
 
 def topic_of(message: Message) -> int | None:
@@ -67,10 +78,9 @@ async def bot_membership(event: ChatMemberUpdated, store: Store, clock: Clock, j
         return
     now = int(clock())
     if event.new_chat_member.status not in INSIDE:
-        closed = await store.write(groups.bot_removed, chat.id, now=now)
-        for lobby in closed:
-            jobs.forget(lobby.id)
-        mailer.kick()  # players hear about their refunds privately
+        closed = await store.write(_removed, chat.id, now)
+        await _forget(jobs, closed)
+        mailer.kick()  # players hear about their refunds and results privately
         return
     lang = language(event.from_user.language_code)
     arrived = await store.write(groups.seen, chat.id, title=chat.title or "",
@@ -82,11 +92,25 @@ async def bot_membership(event: ChatMemberUpdated, store: Store, clock: Clock, j
 async def group_moved(message: Message, store: Store, clock: Clock, jobs: Jobs,
                       mailer: Mailer) -> None:
     """A group upgraded to a supergroup gets a new chat id: its settings follow it."""
-    closed = await store.write(groups.migrate, message.chat.id, message.migrate_to_chat_id,
-                               now=int(clock()))
+    closed = await store.write(_moved, message.chat.id, message.migrate_to_chat_id,
+                               int(clock()))
+    await _forget(jobs, closed)
+    mailer.kick()
+
+
+def _removed(conn: sqlite3.Connection, chat_id: int, now: int) -> list[Lobby]:
+    return challenges.bot_removed(conn, chat_id, settings=load(conn), now=now)
+
+
+def _moved(conn: sqlite3.Connection, old_id: int, new_id: int, now: int) -> list[Lobby]:
+    return challenges.group_moved(conn, old_id, new_id, settings=load(conn), now=now)
+
+
+async def _forget(jobs: Jobs, closed: list[Lobby]) -> None:
+    """Drop the expiry and round-closing jobs of lobbies that are over."""
     for lobby in closed:
         jobs.forget(lobby.id)
-    mailer.kick()
+        await jobs.track_turn(lobby.id)
 
 
 def _switch(conn: sqlite3.Connection, message: Message, on: bool, lang: str, now: int

@@ -11,7 +11,14 @@ import logging
 import sqlite3
 from typing import TYPE_CHECKING
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramServerError,
+)
+from aiogram.types import Message
 
 from ludice import challenges, duels, games, groups
 from ludice.bot.cards import round_label
@@ -24,6 +31,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 UNREACHABLE = (TelegramForbiddenError, TelegramBadRequest)
+AMBIGUOUS = (TelegramServerError, TelegramNetworkError, TimeoutError)
+
+
+class LostDie(Exception):
+    """A sendDice whose answer was lost (5xx, network, timeout): Telegram may or may not
+    have posted the die."""
+
+
+async def send_die(bot: Bot, chat_id: int, emoji: str, **kwargs: object) -> Message:
+    """sendDice, with an ambiguous failure raised as LostDie so that no caller mistakes it
+    for a die that was never rolled (and rolls a second, different one)."""
+    try:
+        return await bot.send_dice(chat_id, emoji=emoji, **kwargs)
+    except AMBIGUOUS as exc:
+        raise LostDie(repr(exc)) from exc
 
 
 def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
@@ -39,7 +61,12 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
 
 
 def _give_up(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    games.call_off(conn, lobby_id, reason="unreachable", now=now)
+    challenges.unreachable(conn, lobby_id, settings=load(conn), now=now)
+
+
+def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
+    games.call_off(conn, lobby_id, reason="telegram_error", now=now,
+                   group_note="group_called_off")
 
 
 def bot_rolled(conn: sqlite3.Connection) -> list[int]:
@@ -61,18 +88,26 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
                 await bot.send_message(lobby.chat_id, await store.read(_label, lobby, waiting),
                                        message_thread_id=extra.thread_id)
                 for player in waiting:
-                    die = await bot.send_dice(lobby.chat_id, emoji=GAMES[lobby.game].emoji,
-                                              message_thread_id=extra.thread_id,
-                                              protect_content=True)
+                    die = await send_die(bot, lobby.chat_id, GAMES[lobby.game].emoji,
+                                         message_thread_id=extra.thread_id,
+                                         protect_content=True)
                     await store.write(duels.record_roll, lobby.id, lobby.round, player,
                                       die.dice.value, now=int(runner.clock()),
                                       chat_id=lobby.chat_id, message_id=die.message_id)
             except UNREACHABLE as exc:
-                # Removed from the group or no right to post: nobody could see a fair roll,
-                # so the stakes go back instead of waiting in escrow.
-                log.warning("challenge %s: cannot roll in chat %s (%s); refunding", lobby_id,
+                # Removed from the group or no right to post: refunded if no die was rolled
+                # yet, else finished server-side and told privately (challenges.unreachable).
+                log.warning("challenge %s: cannot roll in chat %s (%s); giving up", lobby_id,
                             lobby.chat_id, exc)
                 await store.write(_give_up, lobby_id, int(runner.clock()))
+                runner.mailer.kick()
+                return
+            except LostDie as exc:
+                # Telegram may have posted a die we never heard of: rolling again would put
+                # a second die next to it. Nobody can tell which one counts: call it off.
+                log.warning("challenge %s: a die in chat %s may or may not have been sent"
+                            " (%r); calling the challenge off", lobby_id, lobby.chat_id, exc)
+                await store.write(_lost_die, lobby_id, int(runner.clock()))
                 runner.mailer.kick()
                 return
         await asyncio.sleep(await store.read(lambda conn: load(conn).reveal_delay_seconds))

@@ -16,6 +16,7 @@ from ludice import challenges, games, users
 from ludice.bot import keyboards
 from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
+from ludice.bot.group_admin import is_member
 from ludice.bot.group_play import join_unit, seated
 from ludice.bot.mailer import Mailer
 from ludice.bot.texts import game_title, t
@@ -25,13 +26,13 @@ from ludice.rules import GAMES
 from ludice.scheduler import Jobs
 
 Clock = Callable[[], float]
-LEFT = ("left", "kicked")
 
 
 def lobby_from(payload: str | None) -> int | None:
     """The lobby a /start payload names: "g12" -> 12, "g0" -> 0 (from a group, no lobby)."""
     if payload and payload.startswith("g") and payload[1:].isascii() and payload[1:].isdigit():
-        return int(payload[1:])
+        lobby_id = int(payload[1:])
+        return lobby_id if lobby_id < keyboards.MAX_ID else None  # no such row can exist
     return None
 
 
@@ -71,8 +72,7 @@ async def join_from_private(query: CallbackQuery, callback_data: keyboards.JoinF
         await query.answer(t(lang, "unknown_lobby"), show_alert=True)
         return
     # Only members of the group sit at its table, whoever learnt the lobby's number.
-    member = await query.bot.get_chat_member(view.extra.chat_id, query.from_user.id)
-    if member.status in LEFT:
+    if not await is_member(query.bot, view.extra.chat_id, query.from_user.id):
         await query.answer(t(lang, "unknown_lobby"), show_alert=True)
         return
     try:

@@ -16,7 +16,7 @@ from ludice import challenges, rules, users
 from ludice.bot import keyboards
 from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group_admin import describe_mode, topic_of
+from ludice.bot.group_admin import describe_mode, is_member, topic_of
 from ludice.bot.mailer import Mailer
 from ludice.bot.middlewares import GROUP_CHATS, Throttle
 from ludice.bot.play import touch
@@ -156,6 +156,9 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
     if not accepted(player):
         # Telegram opens this link for the presser: the private chat, with the terms.
         await query.answer(url=await deep_link(query.bot, f"g{lobby_id}"))
+        return
+    if not await is_member(query.bot, query.message.chat.id, query.from_user.id):
+        await query.answer(t(lang, "members_only"), show_alert=True)
         return
     try:
         entered = await deps["store"].write(join_unit, query.from_user, lobby_id,

@@ -33,7 +33,7 @@ def _throw(conn: sqlite3.Connection, message: Message, now: int) -> challenges.T
         conn, message.chat.id, message.from_user.id, message.dice.emoji, message.dice.value,
         forwarded=message.forward_origin is not None, via_bot=message.via_bot is not None,
         thread_id=message.message_thread_id if topic else None,
-        message_id=message.message_id, now=now)
+        message_id=message.message_id, now=now, sent_at=int(message.date.timestamp()))
     if outcome is not None and outcome.counted:
         touch(conn, message.from_user, now)
     return outcome

@@ -1,17 +1,23 @@
 """Keyboards and the callback data they carry. Callback data is client-controlled: handlers
-re-check every field against the database."""
+re-check every field against the database, and every number is bounded to what SQLite can
+hold, so a forged oversized one simply doesn't match (the stale-button answer)."""
 
 from __future__ import annotations
 
 import contextlib
+from typing import Annotated
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
+from pydantic import Field
 
 from ludice.bot.texts import game_title, t
 from ludice.rules import GAMES, PRIVATE_GAMES
+
+MAX_ID = 2**63  # SQLite's INTEGER is signed 64-bit: anything above can't name a row
+Number = Annotated[int, Field(ge=0, lt=MAX_ID)]
 
 
 class AcceptTerms(CallbackData, prefix="terms"):
@@ -24,40 +30,40 @@ class ChooseGame(CallbackData, prefix="game"):
 
 class ChooseBet(CallbackData, prefix="bet"):
     game: str
-    amount: int
+    amount: Number
 
 
 class LeaveLobby(CallbackData, prefix="leave"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class AcceptFromGroup(CallbackData, prefix="tg"):
     """Accept the terms after following a group's deep link; lobby_id 0: no challenge yet."""
-    lobby_id: int
+    lobby_id: Number
 
 
 class GroupJoin(CallbackData, prefix="gj"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class GroupCancel(CallbackData, prefix="gc"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class GroupStart(CallbackData, prefix="gs"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class Rematch(CallbackData, prefix="gr"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class JoinFromPrivate(CallbackData, prefix="gp"):
-    lobby_id: int
+    lobby_id: Number
 
 
 class ChoosePack(CallbackData, prefix="pack"):
-    stars: int
+    stars: Number
 
 
 class ClaimBonus(CallbackData, prefix="bonus"):

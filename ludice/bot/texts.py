@@ -101,6 +101,7 @@ EN: dict[str, str] = {
     "not_creator": "Only the player who opened the lobby can withdraw it.",
     "lobby_expired": "⌛ Nobody joined lobby #{lobby_id} in time. Your {bet} credits are back. Balance: {balance}.",
     "lobby_cancelled": "Lobby #{lobby_id} was cancelled by an admin ({reason}). Your {bet} credits are back. Balance: {balance}.",
+    "lobby_called_off": "Duel #{lobby_id} was called off ({why}). Your {bet} credits are back. Balance: {balance}.",
     "duel_start": "⚔️ Duel #{lobby_id}: {players}. Pot: {pot}. Rolling… (your die comes first)",
     "joined": "Opponent found: lobby #{lobby_id}.",
     "duel_tie": "🤝 Tie: {rolls}. Re-rolling between {tied} (round {round})…",
@@ -232,6 +233,7 @@ RU: dict[str, str] = {
     "not_creator": "Отозвать лобби может только тот, кто его открыл.",
     "lobby_expired": "⌛ Никто не присоединился к лобби #{lobby_id} вовремя. Ваши {bet} кредитов возвращены. Баланс: {balance}.",
     "lobby_cancelled": "Лобби #{lobby_id} отменено админом ({reason}). Ваши {bet} кредитов возвращены. Баланс: {balance}.",
+    "lobby_called_off": "Дуэль #{lobby_id} отменена ({why}). Ваши {bet} кредитов возвращены. Баланс: {balance}.",
     "duel_start": "⚔️ Дуэль #{lobby_id}: {players}. Банк: {pot}. Бросаем… (ваш кубик первый)",
     "joined": "Соперник найден: лобби #{lobby_id}.",
     "duel_tie": "🤝 Ничья: {rolls}. Перебрасывают {tied} (раунд {round})…",
@@ -301,6 +303,12 @@ def _rolls(rolls: list[list]) -> str:
     return " vs ".join(f"{escape(str(name))} {value}" for name, value in rolls)
 
 
+def _why(lang: str, params: dict[str, Any]) -> str:
+    """A reason code (play_off, bot_removed, ...) in words; anything else as it was typed."""
+    code = f"why_{params.get('reason')}"
+    return t(lang, code) if code in EN else escape(str(params.get("reason", "")))
+
+
 def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
     """Messages written by the domain into the outbox, rendered at send time."""
     if key in ("duel_result", "duel_tie"):
@@ -318,8 +326,22 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
             return t(lang, "duel_result_win", **common)
         return t(lang, "duel_result_loss", winners=", ".join(escape(w) for w in params["winners"]),
                  loss=-params["net"], **common)
+    if key == "group_finished_privately":
+        return _finished_privately(lang, params)
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
-    if key == "group_lobby_closed":  # the reason is a code: say it in words
-        safe["why"] = t(lang, f"why_{params.get('reason')}") if (
-            f"why_{params.get('reason')}" in EN) else safe.get("reason", "")
+    if key in ("group_lobby_closed", "lobby_called_off"):  # the reason is a code: in words
+        safe["why"] = _why(lang, params)
     return t(lang, key, **safe)
+
+
+def _finished_privately(lang: str, params: dict[str, Any]) -> str:
+    """A group duel finished server-side: why, every tie-break round, then the result."""
+    emoji = GAMES[params["game"]].emoji
+    lines = [t(lang, "group_finished_privately", emoji=emoji, lobby_id=params["lobby_id"],
+               group=escape(params["group"]), why=_why(lang, params))]
+    *earlier, last = params["rounds"]
+    for number, rolls in enumerate(earlier, 1):
+        shown = f"{emoji} {_rolls(rolls)}" if rolls else t(lang, "group_no_rolls")
+        lines.append(t(lang, "round_line", round=number, rolls=shown))
+    lines.append(render_outbox(lang, "duel_result", {**params, "rolls": last}))
+    return "\n".join(lines)

@@ -5,7 +5,7 @@ EN: dict[str, str] = {
     "group_intro": "👋 Hi, I'm ludice: dice duels for credits, right here in the chat, with the stakes held safely until the dice decide.\nI stay quiet until a group admin turns play on with /ludice on. Settings: /ludice.",
     "group_off_status": "ludice is off in this group. A group admin can turn it on with /ludice on.",
     "group_on": "✅ Play is on! Challenge the chat with /duel 50 (or /duel 50 🎯 for another game), or reply to someone's message with /duel 50 to challenge only them. Leaderboard: /top.",
-    "group_off_done": "Play is off. Challenges refunded: {count}.",
+    "group_off_done": "Play is off. Open challenges refunded: {count}. Duels already rolling finish as usual.",
     "group_settings": (
         "⚙️ <b>ludice in {title}</b>: play is {state}\n"
         "Games: {games}\nBets: {min_bet}–{max_bet} credits\nLobby size: {seats} players\n"
@@ -83,6 +83,11 @@ EN: dict[str, str] = {
     "why_no_throws": "nobody threw in time",
     "why_unreachable": "the bot can no longer post there",
     "why_moved": "the group was upgraded to a supergroup; challenge again there",
+    "why_telegram_error": "Telegram failed while a die was being rolled, so nobody can be sure which die counts",
+    "group_called_off": "⚠️ Challenge #{lobby_id} is off: Telegram failed while a die was being rolled, so nobody can be sure which die counts. Every stake was refunded.",
+    "group_finished_privately": "{emoji} Challenge #{lobby_id} in {group} could not be played out in the group ({why}). The dice already rolled stand; the ones still missing were rolled fairly by the ludice server.",
+    "round_line": "Round {round}: {rolls}",
+    "members_only": "Only members of this group can join its challenges.",
     "group_back": "Now go back to the group and send your challenge again.",
     "private_join_offer": "{emoji} Challenge #{lobby_id} in <b>{group}</b>: {game}, bet <b>{bet}</b>, seats left: {left}. Join it?",
     "private_joined": "✅ You joined challenge #{lobby_id} in {group}. Good luck!",
@@ -119,7 +124,7 @@ RU: dict[str, str] = {
     "group_intro": "👋 Привет, я ludice: дуэли на кубиках за кредиты прямо в этом чате, ставки надёжно хранятся, пока решают кубики.\nЯ молчу, пока админ группы не включит игру командой /ludice on. Настройки: /ludice.",
     "group_off_status": "ludice в этой группе выключен. Админ группы может включить его: /ludice on.",
     "group_on": "✅ Игра включена! Бросьте вызов чату: /duel 50 (или /duel 50 🎯 для другой игры), или ответьте на чьё-то сообщение /duel 50, чтобы вызвать только этого человека. Рейтинг: /top.",
-    "group_off_done": "Игра выключена. Возвращено вызовов: {count}.",
+    "group_off_done": "Игра выключена. Возвращено открытых вызовов: {count}. Начатые дуэли доиграются как обычно.",
     "group_settings": (
         "⚙️ <b>ludice в {title}</b>: игра {state}\n"
         "Игры: {games}\nСтавки: {min_bet}–{max_bet} кредитов\nРазмер лобби: {seats} игроков\n"
@@ -197,6 +202,11 @@ RU: dict[str, str] = {
     "why_no_throws": "никто не бросил вовремя",
     "why_unreachable": "бот больше не может туда писать",
     "why_moved": "группа стала супергруппой; бросьте вызов заново",
+    "why_telegram_error": "Telegram дал сбой во время броска, и нельзя точно сказать, какой кубик считается",
+    "group_called_off": "⚠️ Вызов #{lobby_id} отменён: Telegram дал сбой во время броска, и нельзя точно сказать, какой кубик считается. Все ставки возвращены.",
+    "group_finished_privately": "{emoji} Вызов #{lobby_id} в {group} не удалось доиграть в группе ({why}). Уже брошенные кубики остаются в силе, недостающие честно бросил сервер ludice.",
+    "round_line": "Раунд {round}: {rolls}",
+    "members_only": "Вступать в вызовы группы могут только её участники.",
     "group_back": "Теперь вернитесь в группу и отправьте вызов ещё раз.",
     "private_join_offer": "{emoji} Вызов #{lobby_id} в <b>{group}</b>: {game}, ставка <b>{bet}</b>, свободных мест: {left}. Вступить?",
     "private_joined": "✅ Вы вступили в вызов #{lobby_id} в {group}. Удачи!",
