@@ -25,6 +25,15 @@ async def _buy(bot, user_id: int, stars: int = 50) -> dict:
     return fake.sent(user_id, "sendInvoice")[-1].params
 
 
+async def _pay(bot, user_id: int, *charges: str) -> None:
+    """Buy the 15-star pack once per charge id and wait until each payment is credited."""
+    for charge in charges:
+        payload = (await _buy(bot, user_id, 15))["payload"]
+        bot.fake.successful_payment(user_id, payload, 15, charge)
+        await bot.fake.wait_for(lambda c=charge: bot.sql(
+            "SELECT 1 FROM payments WHERE charge_id = ?", c))
+
+
 def _answers(fake) -> list[dict]:
     return [c.params for c in fake.sent(method="answerPreCheckoutQuery")]
 
@@ -142,11 +151,7 @@ async def test_refund_twice_and_refund_of_spent_credits(tmp_path):
     async with running_bot(tmp_path, **STARS_ON) as bot:
         fake = bot.fake
         await accept_terms(fake, 1)
-        for charge in ("c-1", "c-2"):
-            payload = (await _buy(bot, 1, 15))["payload"]
-            fake.successful_payment(1, payload, 15, charge)
-            await fake.wait_for(lambda c=charge: bot.sql(
-                "SELECT 1 FROM payments WHERE charge_id = ?", c))
+        await _pay(bot, 1, "c-1", "c-2")
         assert bot.balance(1) == 300
 
         done = await _cli(bot, "payment", "refund", "c-1", "--reason", "asked nicely")
@@ -220,11 +225,7 @@ async def test_a_refund_telegram_refuses_can_be_abandoned(tmp_path):
     async with running_bot(tmp_path, **STARS_ON) as bot:
         fake = bot.fake
         await accept_terms(fake, 1)
-        for charge in ("c-1", "c-2"):
-            payload = (await _buy(bot, 1, 15))["payload"]
-            fake.successful_payment(1, payload, 15, charge)
-            await fake.wait_for(lambda c=charge: bot.sql(
-                "SELECT 1 FROM payments WHERE charge_id = ?", c))
+        await _pay(bot, 1, "c-1", "c-2")
         fake.fail_next("refundStarPayment", error_code=400,
                        description="Bad Request: CHARGE_NOT_FOUND")
         failed = await _cli(bot, "payment", "refund", "c-1", "--reason", "r")
