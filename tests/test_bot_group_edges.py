@@ -179,22 +179,29 @@ async def test_a_throw_round_keeps_its_window_across_a_restart(tmp_path):
             await second.stop()
 
 
+async def _alice_threw(fake, db_path, clock, value: int):
+    """A running bot with a throw-your-own duel (30 s turns) between Alice and Bob in which
+    only Alice has thrown `value`."""
+    running = await start_bot(fake, db_path, clock)
+    await open_group(running, throw="on", turn="30")
+    for user_id, name in ((1, "Alice"), (2, "Bob")):
+        await accept_terms(fake, user_id, name)
+    await _card(running, text="/duel 20")
+    fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+    await fake.wait_text(GROUP, "throw your 🎲 now")
+    fake.send_dice(1, "🎲", value, chat_id=GROUP, chat_type="supergroup")
+    await fake.wait_for(lambda: running.sql("SELECT 1 FROM rolls"))
+    await settle(running)
+    return running
+
+
 async def test_a_die_thrown_in_time_while_the_bot_was_down_counts(tmp_path):
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
         telegram_rules(fake)
-        first = await start_bot(fake, db_path, clock)
-        await open_group(first, throw="on", turn="30")
-        for user_id, name in ((1, "Alice"), (2, "Bob")):
-            await accept_terms(fake, user_id, name)
-        await _card(first, text="/duel 20")
-        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
-        await fake.wait_text(GROUP, "throw your 🎲 now")
-        fake.send_dice(1, "🎲", 2, chat_id=GROUP, chat_type="supergroup")
-        await fake.wait_for(lambda: first.sql("SELECT 1 FROM rolls"))
-        await settle(first)
+        first = await _alice_threw(fake, db_path, clock, 2)
         await first.stop()
         clock.advance(10)  # Bob throws in time, while the bot is down...
         fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
@@ -219,17 +226,8 @@ async def test_no_round_closes_until_the_dice_from_before_a_restart_are_read(tmp
     clock = FakeClock()
     async with FakeTelegram() as fake:
         telegram_rules(fake)
-        first = await start_bot(fake, db_path, clock)
-        await open_group(first, throw="on", turn="30")
-        for user_id, name in ((1, "Alice"), (2, "Bob")):
-            await accept_terms(fake, user_id, name)
-        await _card(first, text="/duel 20")
-        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
-        await fake.wait_text(GROUP, "throw your 🎲 now")
         ends = clock.now + 30
-        fake.send_dice(1, "🎲", 4, chat_id=GROUP, chat_type="supergroup")
-        await fake.wait_for(lambda: first.sql("SELECT 1 FROM rolls"))
-        await settle(first)
+        first = await _alice_threw(fake, db_path, clock, 4)
         await first.stop()
         clock.advance(45)  # down past the window; Bob threw nothing, or late
         fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
