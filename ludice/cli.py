@@ -20,6 +20,7 @@ from ludice.cli_common import (
     DbPath,
     Failure,
     Json,
+    Limit,
     Reason,
     UserRef,
     open_db,
@@ -112,7 +113,7 @@ def audit(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
 
 @user_app.command("list")
 def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
-              limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100) -> None:
+              limit: Limit = 100) -> None:
     """Players, most recently seen first."""
     with open_db(path) as conn:
         rows = users.listing(conn, limit)
@@ -248,7 +249,7 @@ def lobby_list(
     as_json: Json = False,
     all_: Annotated[bool, typer.Option("--all", help="Include settled, expired and cancelled."
                                        )] = False,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    limit: Limit = 100,
 ) -> None:
     """Lobbies in play (open or rolling), newest first; group lobbies name their group."""
     with open_db(path) as conn:

@@ -18,6 +18,7 @@ DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite d
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 UserRef = Annotated[str, typer.Argument(metavar="USER", help="Telegram id or @username.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded with the change.")]
+Limit = Annotated[int, typer.Option(min=1, help="At most this many.")]
 DEFAULT_DB = Path("ludice.db")
 
 

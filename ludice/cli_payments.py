@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 
 from ludice import db, payments, users
-from ludice.cli_common import DEFAULT_DB, DbPath, Failure, Json, Reason, open_db, require_reason
+from ludice.cli_common import (
+    DEFAULT_DB,
+    DbPath,
+    Failure,
+    Json,
+    Limit,
+    Reason,
+    open_db,
+    require_reason,
+)
 from ludice.output import emit, pairs, table, when
 
 payment_app = typer.Typer(no_args_is_help=True, help="Telegram Stars payments and refunds.")
@@ -31,7 +40,7 @@ def _payment_row(p: payments.Payment) -> dict:
 def payment_list(
     user: Annotated[str | None, typer.Option("--user", metavar="USER",
                                              help="Only this player's payments.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 100,
+    limit: Limit = 100,
     path: DbPath = DEFAULT_DB,
     as_json: Json = False,
 ) -> None:

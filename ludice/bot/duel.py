@@ -37,10 +37,6 @@ def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
     games.call_off(conn, lobby_id, reason="telegram_error", now=now)
 
 
-def _reveal_delay(conn: sqlite3.Connection) -> float:
-    return load(conn).reveal_delay_seconds
-
-
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     return {u: language(user.language_code if (user := get_user(conn, u)) else None)
             for u in user_ids}
@@ -120,7 +116,7 @@ class DuelRunner:
                     self.mailer.kick()
                     return
                 await self._show_to_others(lobby, everyone, die)
-            await asyncio.sleep(await self.store.read(_reveal_delay))
+            await group_duel.wait_for_reveal(self.store)
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
             self.mailer.kick()
             if outcome is None or outcome.settled:

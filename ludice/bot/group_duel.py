@@ -22,6 +22,7 @@ from aiogram.types import Message
 
 from ludice import challenges, duels, games, groups
 from ludice.bot.cards import round_label
+from ludice.db import Store
 from ludice.games import Lobby
 from ludice.rules import GAMES
 from ludice.settings import load
@@ -54,6 +55,16 @@ def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
     label = duels.names(conn, [*waiting, *tie])
     return round_label(group.lang if group else "en", lobby.id, lobby.game, lobby.round,
                        [label[u] for u in waiting], [[label[u], v] for u, v in tie.items()])
+
+
+async def wait_for_reveal(store: Store) -> None:
+    """Let the dice animation play out (the `reveal_delay_seconds` setting) before a result;
+    the caller is a background task, so no handler waits on this."""
+    await asyncio.sleep(await store.read(_reveal_delay))
+
+
+def _reveal_delay(conn: sqlite3.Connection) -> float:
+    return load(conn).reveal_delay_seconds
 
 
 def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
@@ -110,7 +121,7 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
                 await store.write(_lost_die, lobby_id, int(runner.clock()))
                 runner.mailer.kick()
                 return
-        await asyncio.sleep(await store.read(lambda conn: load(conn).reveal_delay_seconds))
+        await wait_for_reveal(store)
         outcome = await store.write(_advance, lobby_id, int(runner.clock()))
         runner.mailer.kick()
         if outcome is None or outcome.settled:
@@ -119,7 +130,7 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
 
 async def finish_throws(runner: DuelRunner, lobby_id: int) -> None:
     """Everyone of a round threw: let the last die land, then close the round."""
-    await asyncio.sleep(await runner.store.read(lambda conn: load(conn).reveal_delay_seconds))
+    await wait_for_reveal(runner.store)
     if await runner.store.write(_advance, lobby_id, int(runner.clock())) is not None:
         runner.mailer.kick()
     if runner.on_round is not None:
