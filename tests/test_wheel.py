@@ -56,7 +56,7 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path):
             REPO / "migrations.sql").read_text(encoding="utf-8")
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "ludice = ludice.cli:main" in whl.read(entry_points).decode()
-        assert "ludice/cli.py" in names and "ludice/db.py" in names
+        assert "ludice/cli/app.py" in names and "ludice/db.py" in names
         assert not any(n.startswith("tests/") for n in names)
 
     venv = tmp_path / "venv"

@@ -17,25 +17,20 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
 from ludice import ledger, stars
-from ludice.bot import (
-    fallback,
-    group_admin,
-    group_invite,
-    group_play,
-    group_throws,
-    payments,
-    play,
-    profile,
-    start,
-    top,
-)
-from ludice.bot.cards import Cards
+from ludice.bot import fallback
 from ludice.bot.duel import DuelRunner
-from ludice.bot.mailer import Mailer
-from ludice.bot.middlewares import PlayerContext, UpdateGuard, in_group
-from ludice.bot.pacing import GroupPace
-from ludice.bot.retry import RetryAfter
+from ludice.bot.group import admin as group_admin
+from ludice.bot.group import invite as group_invite
+from ludice.bot.group import play as group_play
+from ludice.bot.group import throws as group_throws
+from ludice.bot.group import top
+from ludice.bot.group.cards import Cards
+from ludice.bot.private import payments, play, profile, start
 from ludice.bot.texts import LANGUAGES, language, t
+from ludice.bot.transport.mailer import Mailer
+from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
+from ludice.bot.transport.pacing import GroupPace
+from ludice.bot.transport.retry import RetryAfter
 from ludice.config import Config
 from ludice.db import Store
 from ludice.errors import LudiceError

@@ -1,7 +1,7 @@
 """Runs each filled lobby as a background task: roll one Telegram die per player, show every
 die to every player, wait out the animation, then settle or re-roll a tie. Handlers only
 start the task, so the reveal delay never blocks other players' updates. Group challenges
-play their rounds in the group instead (ludice.bot.group_duel)."""
+play their rounds in the group instead (ludice.bot.group.duel)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from ludice import duels, games
-from ludice.bot import group_duel
-from ludice.bot.mailer import Mailer
+from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
+from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.games import Lobby
 from ludice.rules import GAMES

@@ -14,13 +14,13 @@ from aiogram.types import CallbackQuery, Message, User
 
 from ludice import challenges, rules, users
 from ludice.bot import keyboards
-from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group_admin import describe_mode, is_member, topic_of
-from ludice.bot.mailer import Mailer
-from ludice.bot.middlewares import GROUP_CHATS, Throttle
-from ludice.bot.play import touch
+from ludice.bot.group.admin import describe_mode, is_member, topic_of
+from ludice.bot.group.cards import Cards
+from ludice.bot.private.play import touch
 from ludice.bot.texts import CATALOGS, t
+from ludice.bot.transport.mailer import Mailer
+from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.games import Entered, GameRefused
 from ludice.groups import Group

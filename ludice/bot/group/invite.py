@@ -14,12 +14,12 @@ from aiogram.types import CallbackQuery
 
 from ludice import challenges, games, users
 from ludice.bot import keyboards
-from ludice.bot.cards import Cards
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group_admin import is_member
-from ludice.bot.group_play import join_unit, seated
-from ludice.bot.mailer import Mailer
+from ludice.bot.group.admin import is_member
+from ludice.bot.group.cards import Cards
+from ludice.bot.group.play import join_unit, seated
 from ludice.bot.texts import game_title, t
+from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.games import GameRefused
 from ludice.rules import GAMES

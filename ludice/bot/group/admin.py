@@ -13,9 +13,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
 from ludice import challenges, groups
-from ludice.bot.mailer import Mailer
-from ludice.bot.middlewares import GROUP_CHATS, Throttle
 from ludice.bot.texts import language, t
+from ludice.bot.transport.mailer import Mailer
+from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.games import GameRefused, Lobby
 from ludice.groups import Group

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from ludice import ledger, users
 from ludice.bot import keyboards
-from ludice.bot.group_invite import lobby_from, offer
+from ludice.bot.group.invite import lobby_from, offer
 from ludice.bot.texts import button_texts, t
 from ludice.db import Store
 from ludice.settings import Settings, load

@@ -3,8 +3,9 @@ language for a group), oldest first per chat, and marks each message done. A mes
 fails for a passing reason stays pending and goes out on the next round; one Telegram refuses
 for good (bot blocked, chat gone) is marked with the error instead of being retried forever.
 
-Each chat has its own sender task, so a group held back by its pacing (ludice.bot.pacing) or
-a 429 never delays anybody else's messages, and one chat's messages stay in order."""
+Each chat has its own sender task, so a group held back by its pacing
+(ludice.bot.transport.pacing) or a 429 never delays anybody else's messages, and one chat's
+messages stay in order."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
 from ludice import outbox
-from ludice.bot.cards import render_group
+from ludice.bot.group.cards import render_group
 from ludice.bot.texts import language, render_outbox
 from ludice.db import Store
 

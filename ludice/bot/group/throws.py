@@ -16,10 +16,10 @@ from aiogram.types import Message
 
 from ludice import challenges
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group_admin import topic_of
-from ludice.bot.middlewares import GROUP_CHATS
-from ludice.bot.play import touch
+from ludice.bot.group.admin import topic_of
+from ludice.bot.private.play import touch
 from ludice.bot.texts import t
+from ludice.bot.transport.middlewares import GROUP_CHATS
 from ludice.db import Store
 from ludice.groups import Group
 from ludice.rules import GAMES

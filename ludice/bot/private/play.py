@@ -16,9 +16,9 @@ from aiogram.types import CallbackQuery, Message, User
 from ludice import games, ledger, rules, users
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
-from ludice.bot.mailer import Mailer
-from ludice.bot.middlewares import Throttle
 from ludice.bot.texts import button_texts, game_title, t
+from ludice.bot.transport.mailer import Mailer
+from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ludice import db, payments, users
-from ludice.cli_common import (
+from ludice.cli.common import (
     DEFAULT_DB,
     DbPath,
     Failure,
@@ -19,7 +19,7 @@ from ludice.cli_common import (
     open_db,
     require_reason,
 )
-from ludice.output import emit, pairs, table, when
+from ludice.cli.output import emit, pairs, table, when
 
 payment_app = typer.Typer(no_args_is_help=True, help="Telegram Stars payments and refunds.")
 

@@ -21,7 +21,7 @@ from aiogram.exceptions import (
 from aiogram.types import Message
 
 from ludice import challenges, duels, games, groups
-from ludice.bot.cards import round_label
+from ludice.bot.group.cards import round_label
 from ludice.db import Store
 from ludice.games import Lobby
 from ludice.rules import GAMES

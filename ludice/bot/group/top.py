@@ -12,9 +12,9 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from ludice import leaderboard
-from ludice.bot.group_play import playing_here
-from ludice.bot.middlewares import GROUP_CHATS, Throttle
+from ludice.bot.group.play import playing_here
 from ludice.bot.texts import t
+from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.groups import Group
 from ludice.users import User

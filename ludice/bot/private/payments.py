@@ -17,8 +17,8 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from ludice import payments, users
 from ludice.bot import keyboards
-from ludice.bot.mailer import Mailer
 from ludice.bot.texts import button_texts, language, t
+from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.settings import Settings, load
 

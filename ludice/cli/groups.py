@@ -9,8 +9,8 @@ import typer
 
 from ludice import challenges, groups, leaderboard
 from ludice import settings as game_settings
-from ludice.cli_common import DEFAULT_DB, DbPath, Json, open_db
-from ludice.output import emit, pairs, table, when
+from ludice.cli.common import DEFAULT_DB, DbPath, Json, open_db
+from ludice.cli.output import emit, pairs, table, when
 
 group_app = typer.Typer(no_args_is_help=True, help="Groups the bot plays in.")
 

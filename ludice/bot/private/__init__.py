@@ -1,0 +1,1 @@
+"""Private chats with the bot: terms, matchmaking duels, profile and history, Stars top-ups."""

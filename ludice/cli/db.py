@@ -1,0 +1,64 @@
+"""`ludice db …` and `ludice audit`: create, check and back up the database; the ledger audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ludice import db, ledger
+from ludice.cli.common import (
+    DEFAULT_DB,
+    DbPath,
+    Json,
+    open_db,
+)
+from ludice.cli.output import emit
+
+db_app = typer.Typer(no_args_is_help=True, help="Create, check and back up the database.")
+
+
+@db_app.command("migrate")
+def db_migrate(path: DbPath = DEFAULT_DB) -> None:
+    """Create the database or bring it to the current schema."""
+    conn = db.open_db(path, create=True)
+    try:
+        before, after = db.migrate(conn)
+    finally:
+        conn.close()
+    if before == after:
+        typer.echo(f"{path}: schema is current (version {after})")
+    else:
+        typer.echo(f"{path}: migrated schema from version {before} to {after}")
+
+
+@db_app.command("backup")
+def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup file.")],
+              path: DbPath = DEFAULT_DB) -> None:
+    """Write a consistent, checked copy of the live database to PATH."""
+    with open_db(path) as conn:
+        written = db.backup(conn, dest)
+    typer.echo(f"backed up {path} to {written} (integrity ok)")
+
+
+@db_app.command("check")
+def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
+    """Integrity check plus the ledger audit; exit 1 on any problem."""
+    with open_db(path) as conn:
+        problems = db.integrity_problems(conn) + ledger.audit(conn)
+    _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
+
+
+def _report_problems(problems: list[str], as_json: bool, ok_line: str) -> None:
+    emit({"ok": not problems, "problems": problems}, as_json,
+         ok_line if not problems else "\n".join(f"problem: {p}" for p in problems))
+    if problems:
+        raise typer.Exit(1)
+
+
+def audit(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
+    """Check the ledger invariants; exit 0 when clean, 1 listing each violation."""
+    with open_db(path) as conn:
+        problems = ledger.audit(conn)
+    _report_problems(problems, as_json, "ledger balanced: no violations")
