@@ -15,7 +15,7 @@ from html import escape
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, games
+from ludice import duels, games, refunds
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
 from ludice.bot.transport.mailer import Mailer
@@ -34,7 +34,7 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
 
 
 def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    games.call_off(conn, lobby_id, reason="telegram_error", now=now)
+    refunds.call_off(conn, lobby_id, reason="telegram_error", now=now)
 
 
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:

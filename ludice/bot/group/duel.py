@@ -20,7 +20,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Message
 
-from ludice import challenges, duels, games, groups
+from ludice import challenges, duels, games, groups, refunds, stranded
 from ludice.bot.group.cards import round_label
 from ludice.db import Store
 from ludice.games import Lobby
@@ -72,11 +72,11 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
 
 
 def _give_up(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    challenges.unreachable(conn, lobby_id, settings=load(conn), now=now)
+    stranded.unreachable(conn, lobby_id, settings=load(conn), now=now)
 
 
 def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    games.call_off(conn, lobby_id, reason="telegram_error", now=now,
+    refunds.call_off(conn, lobby_id, reason="telegram_error", now=now,
                    group_note="group_called_off")
 
 
@@ -107,7 +107,7 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
                                       chat_id=lobby.chat_id, message_id=die.message_id)
             except UNREACHABLE as exc:
                 # Removed from the group or no right to post: refunded if no die was rolled
-                # yet, else finished server-side and told privately (challenges.unreachable).
+                # yet, else finished server-side and told privately (stranded.unreachable).
                 log.warning("challenge %s: cannot roll in chat %s (%s); giving up", lobby_id,
                             lobby.chat_id, exc)
                 await store.write(_give_up, lobby_id, int(runner.clock()))

@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from ludice import games, ledger, rules, users
+from ludice import games, ledger, refunds, rules, users
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.texts import button_texts, game_title, t
@@ -147,7 +147,7 @@ async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby
 def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
                 ) -> tuple[games.Lobby, int]:
     touch(conn, sender, now)
-    lobby = games.leave(conn, sender.id, lobby_id, now=now)
+    lobby = refunds.leave(conn, sender.id, lobby_id, now=now)
     return lobby, ledger.balance(conn, sender.id)
 
 
