@@ -17,7 +17,7 @@ from aiogram.types import Message
 from ludice import throws
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.admin import topic_of
-from ludice.bot.private.play import touch
+from ludice.bot.players import touch
 from ludice.bot.texts import t
 from ludice.bot.transport.middlewares import GROUP_CHATS
 from ludice.db import Store
