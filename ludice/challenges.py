@@ -1,18 +1,19 @@
 """Challenges: lobbies played in a group chat. A challenge is a lobby with a group, a card
 message, maybe one named opponent (a direct challenge) and, in throw-your-own mode, a time
 window per round. Stakes, seats, expiry and settlement are the lobby's (ludice.games,
-ludice.duels); this module adds the group's rules and re-checks every button against the
-database, since callback data can be forged.
+ludice.duels, ludice.refunds); this module adds the group's rules and re-checks every button
+against the database, since callback data can be forged. The players' own dice and the
+closing of a round's window: ludice.throws; a challenge whose group the bot lost:
+ludice.stranded.
 
 Functions take the connection first and never commit."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ludice import duels, games, groups, ledger, outbox, rules
+from ludice import duels, games, groups, ledger, outbox, refunds, rules
 from ludice.games import Advance, Entered, GameRefused, Lobby
 from ludice.settings import Settings
 
@@ -38,17 +39,6 @@ class Card:
     players: list[str]
     creator: str
     lang: str
-
-
-@dataclass(frozen=True)
-class Throw:
-    """A player's own die in throw-your-own mode: counted, or why not (a catalog key)."""
-    lobby_id: int
-    round: int
-    game: str
-    counted: bool
-    hint: str | None = None
-    complete: bool = False  # everyone of this round has thrown
 
 
 _COLUMNS = ("lobby_id, chat_id, thread_id, card_id, target_id, target_name, throw_mode,"
@@ -162,7 +152,7 @@ def withdraw(conn: sqlite3.Connection, lobby_id: int, user_id: int, *, chat_id: 
              now: int) -> Lobby:
     """The creator cancels before the challenge starts; every stake comes back."""
     _lobby_here(conn, lobby_id, chat_id)
-    return games.leave(conn, user_id, lobby_id, now=now)
+    return refunds.leave(conn, user_id, lobby_id, now=now)
 
 
 def rematch(conn: sqlite3.Connection, lobby_id: int, user_id: int, *, chat_id: int,
@@ -212,140 +202,6 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
             _begin_round(conn, outcome.lobby, extra, now,
                          tie=[[label[u], v] for u, v in before.items()])
     return outcome
-
-
-def close_turn(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int
-               ) -> Advance | None:
-    """End a throw-your-own round whose window has closed: who did not throw forfeits it."""
-    lobby, extra = games.get_lobby(conn, lobby_id), get(conn, lobby_id)
-    if (lobby is None or extra is None or not extra.throw_mode or lobby.status != "rolling"
-            or extra.turn_ends_at is None or now < extra.turn_ends_at):
-        return None
-    return advance(conn, lobby_id, settings=settings, now=now, forfeit=True)
-
-
-def due_turns(conn: sqlite3.Connection, *, now: int, settle_after: float) -> list[int]:
-    """Throw-your-own lobbies whose round should close: the window passed, or everyone threw
-    more than `settle_after` seconds ago and nothing closed the round (a lost task)."""
-    due = []
-    for lobby_id, ends_at in conn.execute(
-        "SELECT l.id, g.turn_ends_at FROM lobbies l JOIN group_lobbies g ON g.lobby_id = l.id"
-        " WHERE l.status = 'rolling' AND g.throw_mode = 1 ORDER BY l.id").fetchall():
-        if ends_at is not None and ends_at <= now:
-            due.append(lobby_id)
-            continue
-        lobby, waiting = duels.pending_rollers(conn, lobby_id)
-        last = conn.execute("SELECT max(created_at) FROM rolls WHERE lobby_id = ? AND round = ?",
-                            (lobby_id, lobby.round)).fetchone()[0]
-        if not waiting and last is not None and last + settle_after <= now:
-            due.append(lobby_id)
-    return due
-
-
-def rolling_turns(conn: sqlite3.Connection) -> list[tuple[int, int]]:
-    """(lobby id, window end) of every throw-your-own round in progress."""
-    return [tuple(r) for r in conn.execute(
-        "SELECT l.id, g.turn_ends_at FROM lobbies l JOIN group_lobbies g ON g.lobby_id = l.id"
-        " WHERE l.status = 'rolling' AND g.throw_mode = 1 AND g.turn_ends_at IS NOT NULL")]
-
-
-def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, value: int, *,
-          forwarded: bool, via_bot: bool, thread_id: int | None, message_id: int, now: int,
-          sent_at: int | None = None) -> Throw | None:
-    """A die a member sent in the group. None when the sender plays no throw-your-own game
-    here (an ordinary die: none of our business). A die is in time when it arrives before
-    the window ends or Telegram dated it (`sent_at`, the message's date, which no client
-    can set) before then: a die thrown in time but read late (the bot was restarting, a
-    backlog) still counts while its round is open."""
-    row = conn.execute(
-        "SELECT l.id FROM lobbies l JOIN group_lobbies g ON g.lobby_id = l.id"
-        " JOIN lobby_players p ON p.lobby_id = l.id WHERE l.chat_id = ? AND p.user_id = ?"
-        " AND l.status = 'rolling' AND g.throw_mode = 1", (chat_id, user_id)).fetchone()
-    if row is None:
-        return None
-    lobby, extra = games.get_lobby(conn, row[0]), get(conn, row[0])
-    _, waiting = duels.pending_rollers(conn, lobby.id)
-    when = now if sent_at is None else min(now, sent_at)
-    hint = None
-    if forwarded:
-        hint = "throw_forwarded"
-    elif via_bot:
-        hint = "throw_via_bot"
-    elif rules.game_for_emoji(emoji) is not rules.GAMES[lobby.game]:
-        hint = "throw_wrong_emoji"
-    elif thread_id != extra.thread_id:
-        hint = "throw_wrong_topic"
-    elif user_id not in duels.round_players(conn, lobby):
-        hint = "throw_not_your_round"
-    elif user_id not in waiting:
-        hint = "throw_twice"
-    elif extra.turn_ends_at is None or when >= extra.turn_ends_at:
-        hint = "throw_late"
-    if hint is not None:
-        return Throw(lobby.id, lobby.round, lobby.game, counted=False, hint=hint)
-    duels.record_roll(conn, lobby.id, lobby.round, user_id, value, now=now, chat_id=chat_id,
-                      message_id=message_id)
-    return Throw(lobby.id, lobby.round, lobby.game, counted=True,
-                 complete=waiting == [user_id])
-
-
-# -- when the group is out of reach ------------------------------------------------------------
-
-def finish_without_group(conn: sqlite3.Connection, lobby_id: int, *, reason: str,
-                         settings: Settings, now: int,
-                         rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
-    """A rolling challenge the bot can't play out in its group: finished server-side and
-    told privately (duels.finish_unseen). A throw-your-own round whose window has closed
-    ends as it would have anyway, the missing throwers forfeiting it."""
-    extra = get(conn, lobby_id)
-    window_over = (extra is not None and extra.throw_mode and extra.turn_ends_at is not None
-                   and now >= extra.turn_ends_at)
-    return duels.finish_unseen(conn, lobby_id, reason=reason, settings=settings, now=now,
-                               rng=rng, window_over=window_over)
-
-
-def unreachable(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int,
-                rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
-    """The bot can't post in the challenge's group any more (removed, muted, no rights).
-    Before any die was recorded nobody has seen anything: every stake comes back. After,
-    the duel is finished server-side instead, or a player who saw a bad die could void the
-    game by taking the bot's rights away."""
-    if conn.execute("SELECT 1 FROM rolls WHERE lobby_id = ? LIMIT 1", (lobby_id,)).fetchone():
-        return finish_without_group(conn, lobby_id, reason="unreachable", settings=settings,
-                                    now=now, rng=rng)
-    return games.call_off(conn, lobby_id, reason="unreachable", now=now)
-
-
-def _leave_chat(conn: sqlite3.Connection, chat_id: int, *, reason: str, settings: Settings,
-                now: int, rng: Callable[[int], int]) -> list[Lobby]:
-    rolling = [r[0] for r in conn.execute(
-        "SELECT id FROM lobbies WHERE chat_id = ? AND status = 'rolling' ORDER BY id",
-        (chat_id,))]
-    return [done for lobby_id in rolling
-            if (done := finish_without_group(conn, lobby_id, reason=reason, settings=settings,
-                                             now=now, rng=rng))]
-
-
-def bot_removed(conn: sqlite3.Connection, chat_id: int, *, settings: Settings, now: int,
-                rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
-    """The bot left or was removed from a group (one unit of work): play goes off, open
-    challenges are refunded and rolling ones finished server-side, everyone told
-    privately. Returns the lobbies that were resolved."""
-    refunded = groups.bot_removed(conn, chat_id, now=now)
-    if refunded is None:
-        return []
-    return refunded + _leave_chat(conn, chat_id, reason="bot_removed", settings=settings,
-                                  now=now, rng=rng)
-
-
-def group_moved(conn: sqlite3.Connection, old_id: int, new_id: int, *, settings: Settings,
-                now: int, rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
-    """A group became a supergroup with a new chat id: the duels rolling in the old chat are
-    finished server-side, then the group and its history move (groups.migrate)."""
-    if groups.get(conn, old_id) is None or old_id == new_id:
-        return []
-    finished = _leave_chat(conn, old_id, reason="moved", settings=settings, now=now, rng=rng)
-    return groups.migrate(conn, old_id, new_id, now=now) + finished
 
 
 # -- what the group sees -----------------------------------------------------------------------

@@ -1,20 +1,20 @@
-"""The SQLite store: open with the pragmas the ledger relies on, migrate, run units of work,
-back up. Domain functions take a `sqlite3.Connection` and never commit; `transaction()` (sync,
-for the CLI) and `Store.write()` (async, for the bot) own the transaction."""
+"""The SQLite store: open with the pragmas the ledger relies on, migrate (the steps of
+migrations.sql: ludice.schema), run units of work. Domain functions take a
+`sqlite3.Connection` and never commit; `transaction()` (sync, for the CLI) and `Store.write()`
+(async, for the bot) own the transaction. Backups and integrity checks: ludice.backups."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ludice import schema
 from ludice.errors import StoreError
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
-_STEP_HEADER = re.compile(r"^-- step (\d+)\b.*$", re.MULTILINE)
 
 
 def now() -> int:
@@ -126,37 +125,13 @@ def run_batch(conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, A
 
 # -- migrations -----------------------------------------------------------------------------
 
-def migrations_text() -> str:
-    packaged = resources.files("ludice").joinpath("migrations.sql")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    # A source checkout (editable install, tests) keeps the file at the repo top level.
-    return (Path(__file__).resolve().parent.parent / "migrations.sql").read_text(encoding="utf-8")
-
-
-def parse_steps(text: str) -> list[tuple[int, str]]:
-    headers = list(_STEP_HEADER.finditer(text))
-    steps = []
-    for i, header in enumerate(headers):
-        end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
-        steps.append((int(header.group(1)), text[header.end():end]))
-    numbers = [n for n, _ in steps]
-    if numbers != list(range(1, len(steps) + 1)):
-        raise StoreError(f"migrations.sql steps must be numbered 1..n in order, found {numbers}")
-    return steps
-
-
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def latest_version() -> int:
-    return len(parse_steps(migrations_text()))
-
-
 def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
     """Apply the pending steps; returns (version before, version after)."""
-    steps = parse_steps(migrations_text())
+    steps = schema.parse_steps(schema.migrations_text())
     before = schema_version(conn)
     if before > len(steps):
         raise StoreError(
@@ -168,28 +143,13 @@ def migrate(conn: sqlite3.Connection) -> tuple[int, int]:
     return before, len(steps)
 
 
-def _statements(sql: str) -> list[str]:
-    statements, buffer = [], ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):  # knows CREATE TRIGGER ... END;
-            if buffer.strip().strip(";").strip():
-                statements.append(buffer)
-            buffer = ""
-    if buffer.strip() and not all(
-        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
-    ):
-        raise StoreError(f"unterminated statement in migrations.sql: {buffer.strip()[:60]}")
-    return statements
-
-
 def _apply_step(conn: sqlite3.Connection, number: int, sql: str) -> None:
     """One step and its version bump in one transaction. The version is read again under the
     write lock, so two processes migrating a fresh file at once apply each step once."""
     with transaction(conn):
         if schema_version(conn) >= number:
             return
-        for statement in _statements(sql):
+        for statement in schema.statements(sql):
             try:
                 conn.execute(statement)
             except sqlite3.Error as exc:
@@ -198,7 +158,7 @@ def _apply_step(conn: sqlite3.Connection, number: int, sql: str) -> None:
 
 
 def require_current(conn: sqlite3.Connection) -> None:
-    version, latest = schema_version(conn), latest_version()
+    version, latest = schema_version(conn), schema.latest_version()
     if version < latest:
         raise StoreError(
             f"the database is at schema version {version}, this ludice needs {latest}: "
@@ -219,52 +179,6 @@ def open_current(path: str | os.PathLike[str]) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
-
-
-# -- checks and backup ----------------------------------------------------------------------
-
-def integrity_problems(conn: sqlite3.Connection) -> list[str]:
-    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    problems = [] if rows == ["ok"] else [f"integrity: {r}" for r in rows]
-    for row in conn.execute("PRAGMA foreign_key_check"):
-        problems.append(f"foreign key: {row[0]} row {row[1]} points at a missing {row[2]}")
-    return problems
-
-
-def backup(conn: sqlite3.Connection, dest: str | os.PathLike[str]) -> Path:
-    """A consistent copy of a live database: VACUUM INTO a temp file beside the target, fsync,
-    rename over the target, then prove the copy opens clean."""
-    dest = Path(dest).resolve()
-    live = Path(conn.execute("PRAGMA database_list").fetchone()[2]).resolve()
-    if dest == live or (dest.exists() and os.path.samefile(dest, live)):
-        raise StoreError(f"{dest} is the live database itself; back up to another file")
-    if dest.is_dir():
-        raise StoreError(f"{dest} is a directory; give the backup a file name")
-    if not dest.parent.is_dir():
-        raise StoreError(f"folder {dest.parent} does not exist")
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        conn.execute("VACUUM INTO ?", (str(tmp),))
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, dest)
-        dir_fd = os.open(dest.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except (OSError, sqlite3.Error) as exc:
-        tmp.unlink(missing_ok=True)
-        raise StoreError(f"backup to {dest} failed: {exc}") from exc
-    check = sqlite3.connect(dest)
-    try:
-        problems = integrity_problems(check)
-    finally:
-        check.close()
-    if problems:
-        raise StoreError(f"backup {dest} failed its integrity check: {problems[0]}")
-    return dest
 
 
 # -- the async face the bot uses --------------------------------------------------------------

@@ -9,7 +9,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 
-from ludice import games, ledger, outbox, rules
+from ludice import games, ledger, outbox, refunds, rules
 from ludice.games import Advance, Lobby, get_lobby, players
 from ludice.settings import Settings
 
@@ -87,7 +87,7 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
     label = names(conn, seated)
     if not values:
         if lobby.round == 1:
-            closed = games.refund_no_show(conn, lobby, now=now, group_note=announce)
+            closed = refunds.refund_no_show(conn, lobby, now=now, group_note=announce)
             return Advance(closed, settled=False) if closed else None
         tied = round_players(conn, lobby)
         return _settle(conn, lobby, tied, [], label, settings=settings, now=now,

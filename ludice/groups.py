@@ -1,6 +1,8 @@
 """Group chats: whether the bot is in them, whether play is on, and the settings their admins
 choose. Play is opt-in: a group row starts with play off. The lobbies of a group live in
-ludice.challenges; this module knows the group row and refunding a group's open lobbies.
+ludice.challenges (and ludice.throws, ludice.stranded); this module knows the group row and
+calls off a group's open lobbies (ludice.refunds) when play goes off, the bot leaves or
+the group moves.
 
 Who counts as a group admin is Telegram's answer (getChatMember), asked by the bot; the
 domain trusts the caller on that and records who changed what."""
@@ -10,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ludice import games, rules
+from ludice import refunds, rules
 from ludice.errors import LudiceError
 from ludice.games import GameRefused, Lobby
 from ludice.settings import Settings
@@ -98,22 +100,22 @@ def seen(conn: sqlite3.Connection, chat_id: int, *, title: str, is_forum: bool, 
 def bot_removed(conn: sqlite3.Connection, chat_id: int, *, now: int) -> list[Lobby] | None:
     """The bot left or was removed: play goes off and every open lobby is refunded, players
     told privately (the bot can no longer post in the group). None for a group we never
-    knew. Duels already rolling are finished, not refunded: ludice.challenges.bot_removed."""
+    knew. Duels already rolling are finished, not refunded: ludice.stranded.bot_removed."""
     cur = conn.execute("UPDATE groups SET present = 0, enabled = 0, updated_at = ?"
                        " WHERE chat_id = ?", (now, chat_id))
     if cur.rowcount == 0:
         return None
-    return games.call_off_open(conn, chat_id, reason="bot_removed", now=now, card=False)
+    return refunds.call_off_open(conn, chat_id, reason="bot_removed", now=now, card=False)
 
 
 def migrate(conn: sqlite3.Connection, old_id: int, new_id: int, *, now: int) -> list[Lobby]:
     """Telegram turned a group into a supergroup with a new chat id. Settings and history
     (the leaderboard) move along; open lobbies can't (their cards stay behind in the old
     chat), so they are refunded. Duels already rolling must be finished before this:
-    ludice.challenges.group_moved."""
+    ludice.stranded.group_moved."""
     if get(conn, old_id) is None or old_id == new_id:
         return []
-    closed = games.call_off_open(conn, old_id, reason="moved", now=now, card=False)
+    closed = refunds.call_off_open(conn, old_id, reason="moved", now=now, card=False)
     conn.execute(
         f"INSERT INTO groups ({_COLUMNS}) SELECT ?, title, is_forum, 1, enabled, lang, games,"
         " min_bet, max_bet, seats, throw_mode, turn_seconds, topic_id, added_at, ?, updated_by"
@@ -134,7 +136,7 @@ def set_enabled(conn: sqlite3.Connection, chat_id: int, on: bool, *, by: int, no
     _require(conn, chat_id)
     conn.execute("UPDATE groups SET enabled = ?, present = 1, updated_at = ?, updated_by = ?"
                  " WHERE chat_id = ?", (int(on), now, by, chat_id))
-    closed = [] if on else games.call_off_open(conn, chat_id, reason="play_off", now=now)
+    closed = [] if on else refunds.call_off_open(conn, chat_id, reason="play_off", now=now)
     return _require(conn, chat_id), closed
 
 

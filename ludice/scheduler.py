@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import challenges, games, ledger
+from ludice import challenges, games, ledger, refunds, throws
 from ludice.db import Store
 from ludice.settings import load
 
@@ -38,14 +38,14 @@ def _reconcile_interval(conn: sqlite3.Connection) -> int:
 
 
 def _close_turn(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
-    return challenges.close_turn(conn, lobby_id, settings=load(conn), now=now)
+    return throws.close_turn(conn, lobby_id, settings=load(conn), now=now)
 
 
 def _close_due_turns(conn: sqlite3.Connection, now: int) -> list[int]:
     """Close every throw-your-own round that is due; returns the lobbies that moved on."""
     settings = load(conn)
     moved = []
-    for lobby_id in challenges.due_turns(conn, now=now, settle_after=settings.reveal_delay_seconds):
+    for lobby_id in throws.due_turns(conn, now=now, settle_after=settings.reveal_delay_seconds):
         extra = challenges.get(conn, lobby_id)
         forfeit = extra.turn_ends_at is not None and extra.turn_ends_at <= now
         if challenges.advance(conn, lobby_id, settings=settings, now=now, forfeit=forfeit):
@@ -82,7 +82,7 @@ class Jobs:
         open_now = await self.store.read(games.open_lobbies)
         for lobby in open_now:
             self.schedule_expiry(lobby.id, lobby.expires_at)
-        for lobby_id, ends_at in await self.store.read(challenges.rolling_turns):
+        for lobby_id, ends_at in await self.store.read(throws.rolling_turns):
             self._schedule_turn(lobby_id, ends_at)
         self.scheduler.add_job(self.sweep, "interval", id="sweep",
                                seconds=await self.store.read(_sweep_interval),
@@ -137,12 +137,12 @@ class Jobs:
         await self.track_turn(lobby_id)
 
     async def expire(self, lobby_id: int) -> None:
-        if await self.store.write(games.expire, lobby_id, now=int(self.clock())) is not None:
+        if await self.store.write(refunds.expire, lobby_id, now=int(self.clock())) is not None:
             log.info("lobby %s expired and was refunded", lobby_id)
             self.notify()
 
     async def sweep(self) -> int:
-        expired = await self.store.write(games.expire_due, now=int(self.clock()))
+        expired = await self.store.write(refunds.expire_due, now=int(self.clock()))
         if expired:
             log.info("sweep refunded %d expired lobbies", len(expired))
             self.notify()

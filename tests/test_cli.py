@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ludice import cli, db, ledger, users
+from ludice import cli, db, ledger, schema, users
 
 NOW = 1_700_000_000
 runner = CliRunner()
@@ -128,7 +128,7 @@ def count_transfers(path: Path) -> int:
 
 def bump_version(path: Path) -> None:
     raw = sqlite3.connect(path)
-    raw.execute(f"PRAGMA user_version = {db.latest_version() + 1}")
+    raw.execute(f"PRAGMA user_version = {schema.latest_version() + 1}")
     raw.close()
 
 
@@ -137,9 +137,9 @@ def bump_version(path: Path) -> None:
 def test_db_migrate_creates_then_is_current(tmp_path):
     path = tmp_path / "new.db"
     out = ok("db", "migrate", "--db", path)
-    assert out.strip() == f"{path}: migrated schema from version 0 to {db.latest_version()}"
+    assert out.strip() == f"{path}: migrated schema from version 0 to {schema.latest_version()}"
     out = ok("db", "migrate", "--db", path)
-    assert out.strip() == f"{path}: schema is current (version {db.latest_version()})"
+    assert out.strip() == f"{path}: schema is current (version {schema.latest_version()})"
 
 
 def test_db_migrate_errors(tmp_path, db_path, monkeypatch, capsys):

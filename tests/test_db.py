@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ludice import db, ledger
+from ludice import backups, db, ledger, schema
 from ludice.errors import InsufficientFunds, StoreError
 
 NOW = 1_700_000_000
@@ -76,7 +76,7 @@ def test_open_current_refuses_unmigrated(tmp_path):
 # -- migrations -----------------------------------------------------------------------------
 
 def test_migrate_from_zero_then_noop(tmp_path):
-    latest = db.latest_version()
+    latest = schema.latest_version()
     assert latest >= 2
     conn = db.open_db(tmp_path / "m.db", create=True)
     try:
@@ -99,7 +99,7 @@ def test_migrate_from_zero_then_noop(tmp_path):
 
 
 def test_newer_schema_is_refused(db_path):
-    latest = db.latest_version()
+    latest = schema.latest_version()
     raw = sqlite3.connect(db_path)
     raw.execute(f"PRAGMA user_version = {latest + 1}")
     raw.close()
@@ -119,16 +119,16 @@ def test_newer_schema_is_refused(db_path):
 
 
 def test_failing_step_leaves_version_and_schema_unchanged(db_path, monkeypatch):
-    latest = db.latest_version()
-    real = db.migrations_text()
+    latest = schema.latest_version()
+    real = schema.migrations_text()
     bad_step = (
         f"\n-- step {latest + 1}: a step that breaks half-way\n"
         "CREATE TABLE half_done (x INTEGER) STRICT;\n"
         "INSERT INTO accounts (id, name) VALUES (-99, 'half');\n"
         "INSERT INTO no_such_table VALUES (1);\n"
     )
-    monkeypatch.setattr(db, "migrations_text", lambda: real + bad_step)
-    assert db.latest_version() == latest + 1
+    monkeypatch.setattr(schema, "migrations_text", lambda: real + bad_step)
+    assert schema.latest_version() == latest + 1
     conn = db.open_db(db_path)
     try:
         before_schema, before_balances = schema_sql(conn), balances(conn)
@@ -153,7 +153,7 @@ def test_failing_step_from_zero_keeps_the_good_steps(tmp_path, monkeypatch):
         "-- step 1: good\nCREATE TABLE one (x INTEGER) STRICT;\n"
         "-- step 2: bad\nCREATE TABLE two (x INTEGER) STRICT;\nSELECT * FROM nowhere;\n"
     )
-    monkeypatch.setattr(db, "migrations_text", lambda: text)
+    monkeypatch.setattr(schema, "migrations_text", lambda: text)
     conn = db.open_db(tmp_path / "z.db", create=True)
     try:
         with pytest.raises(StoreError, match="migration step 2 failed"):
@@ -165,17 +165,17 @@ def test_failing_step_from_zero_keeps_the_good_steps(tmp_path, monkeypatch):
 
 
 def test_parse_steps_demands_numbered_steps():
-    assert db.parse_steps("-- step 1: a\nSELECT 1;\n-- step 2\nSELECT 2;\n") == [
+    assert schema.parse_steps("-- step 1: a\nSELECT 1;\n-- step 2\nSELECT 2;\n") == [
         (1, "\nSELECT 1;\n"), (2, "\nSELECT 2;\n")]
     with pytest.raises(StoreError, match=r"numbered 1\.\.n"):
-        db.parse_steps("-- step 1\nSELECT 1;\n-- step 3\nSELECT 3;\n")
+        schema.parse_steps("-- step 1\nSELECT 1;\n-- step 3\nSELECT 3;\n")
     with pytest.raises(StoreError, match=r"numbered 1\.\.n"):
-        db.parse_steps("-- step 2\nSELECT 1;\n")
+        schema.parse_steps("-- step 2\nSELECT 1;\n")
 
 
 def test_packaged_or_source_migrations_are_the_repo_file():
     repo_file = Path(__file__).resolve().parent.parent / "migrations.sql"
-    assert db.migrations_text() == repo_file.read_text(encoding="utf-8")
+    assert schema.migrations_text() == repo_file.read_text(encoding="utf-8")
 
 
 def test_concurrent_migrations_on_a_fresh_file(tmp_path):
@@ -395,7 +395,7 @@ def test_two_processes_write_at_once(db_path, conn, make_user):
     assert ledger.balance(conn, 1) == n - n // 2
     assert ledger.balance(conn, 2) == n - n // 2
     assert ledger.audit(conn) == []
-    assert db.integrity_problems(conn) == []
+    assert backups.integrity_problems(conn) == []
 
 
 async def test_store_serializes_concurrent_units(db_path, conn, make_user):
@@ -454,7 +454,7 @@ async def test_store_open_creates_and_migrates(tmp_path):
     path = tmp_path / "bot.db"
     store = await db.Store.open(path)
     try:
-        assert await store.read(db.schema_version) == db.latest_version()
+        assert await store.read(db.schema_version) == schema.latest_version()
         assert await store.read(lambda c: c.execute("PRAGMA journal_mode").fetchone()[0]) == "wal"
     finally:
         await store.close()
@@ -462,7 +462,7 @@ async def test_store_open_creates_and_migrates(tmp_path):
 
 async def test_store_open_refuses_newer_schema(db_path):
     raw = sqlite3.connect(db_path)
-    raw.execute(f"PRAGMA user_version = {db.latest_version() + 1}")
+    raw.execute(f"PRAGMA user_version = {schema.latest_version() + 1}")
     raw.close()
     with pytest.raises(StoreError, match="newer than this ludice knows"):
         await db.Store.open(db_path)
@@ -478,13 +478,13 @@ def test_backup_is_a_checked_copy(tmp_path, conn, make_user):
     dest_dir = tmp_path / "backups"
     dest_dir.mkdir()
     dest = dest_dir / "copy.db"
-    written = db.backup(conn, dest)
+    written = backups.backup(conn, dest)
     assert written == dest.resolve()
     copy = db.open_current(dest)
     try:
         assert transfer_rows(copy) == transfer_rows(conn)
         assert balances(copy) == balances(conn)
-        assert db.integrity_problems(copy) == []
+        assert backups.integrity_problems(copy) == []
         assert ledger.audit(copy) == []
     finally:
         copy.close()
@@ -494,7 +494,7 @@ def test_backup_is_a_checked_copy(tmp_path, conn, make_user):
     # A second backup replaces the first one and carries the newer transfers.
     with db.transaction(conn):
         ledger.adjust(conn, 1, 1, reason="r", key="later", now=NOW)
-    db.backup(conn, dest)
+    backups.backup(conn, dest)
     copy = db.open_current(dest)
     try:
         assert transfer_rows(copy) == transfer_rows(conn)
@@ -507,11 +507,11 @@ def test_backup_refuses_a_directory_or_missing_folder(tmp_path, conn):
     target_dir = tmp_path / "somedir"
     target_dir.mkdir()
     with pytest.raises(StoreError, match="is a directory"):
-        db.backup(conn, target_dir)
+        backups.backup(conn, target_dir)
     assert list(target_dir.iterdir()) == []
     missing = tmp_path / "missing" / "copy.db"
     with pytest.raises(StoreError, match="does not exist"):
-        db.backup(conn, missing)
+        backups.backup(conn, missing)
     assert not missing.parent.exists()
     assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
 
@@ -523,14 +523,14 @@ def test_backup_refuses_the_live_database(db_path, conn, make_user):
         with db.transaction(conn):
             ledger.adjust(conn, 1, 5, reason="r", key=f"k{i}", now=NOW)
     try:
-        db.backup(conn, db_path)
+        backups.backup(conn, db_path)
     except StoreError:
         refused = True
     else:
         refused = False
     check = sqlite3.connect(db_path)
     try:
-        intact = db.integrity_problems(check) == [] and ledger.balance(check, 1) == 25
+        intact = backups.integrity_problems(check) == [] and ledger.balance(check, 1) == 25
     finally:
         check.close()
     assert refused and intact

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from ludice import challenges, db, duels, games, groups, leaderboard, ledger, outbox, rules, users
+from ludice import (
+    challenges,
+    db,
+    duels,
+    games,
+    groups,
+    leaderboard,
+    ledger,
+    outbox,
+    rules,
+    stranded,
+    throws,
+    users,
+)
 from ludice.games import GameRefused
 from ludice.settings import DEFAULTS
 
@@ -255,7 +268,7 @@ def test_group_settlement_is_one_group_message_and_rematch(conn):
 
 def _throw(conn, user_id, value=3, emoji="🎲", now=NOW, **kw):
     kwargs = {"forwarded": False, "via_bot": False, "thread_id": None, "message_id": 1} | kw
-    return unit(conn, challenges.throw, CHAT, user_id, emoji, value, now=now, **kwargs)
+    return unit(conn, throws.throw, CHAT, user_id, emoji, value, now=now, **kwargs)
 
 
 def _throw_lobby(conn, players=(1, 2, 3)) -> int:
@@ -273,7 +286,7 @@ def test_a_full_throw_lobby_opens_its_first_window(conn):
     assert challenges.get(conn, lobby_id).turn_ends_at == NOW + 30
     turn = [m for m in outbox.pending(conn) if m.text_key == "group_turn"]
     assert [m.params["players"] for m in turn] == [["P1", "P2", "P3"]]
-    assert challenges.rolling_turns(conn) == [(lobby_id, NOW + 30)]
+    assert throws.rolling_turns(conn) == [(lobby_id, NOW + 30)]
 
 
 def test_which_throws_count(conn):
@@ -298,8 +311,8 @@ def test_a_tie_break_only_the_tied_throw_and_a_missing_one_forfeits(conn):
     lobby_id = _throw_lobby(conn)
     for user_id, value in ((1, 5), (2, 5), (3, 1)):
         _throw(conn, user_id, value=value)
-    assert unit(conn, challenges.due_turns, now=NOW + 1, settle_after=4) == []
-    assert unit(conn, challenges.due_turns, now=NOW + 4, settle_after=4) == [lobby_id]
+    assert unit(conn, throws.due_turns, now=NOW + 1, settle_after=4) == []
+    assert unit(conn, throws.due_turns, now=NOW + 4, settle_after=4) == [lobby_id]
     outcome = unit(conn, challenges.advance, lobby_id, settings=S, now=NOW + 4)
     assert not outcome.settled and outcome.next_players == [1, 2]
     assert challenges.get(conn, lobby_id).turn_ends_at == NOW + 34
@@ -307,8 +320,8 @@ def test_a_tie_break_only_the_tied_throw_and_a_missing_one_forfeits(conn):
     assert turn.params["round"] == 2 and turn.params["tie"] == [["P1", 5], ["P2", 5], ["P3", 1]]
     assert _throw(conn, 3, now=NOW + 5).hint == "throw_not_your_round"
     assert _throw(conn, 2, value=3, now=NOW + 5).counted
-    assert unit(conn, challenges.close_turn, lobby_id, settings=S, now=NOW + 33) is None
-    done = unit(conn, challenges.close_turn, lobby_id, settings=S, now=NOW + 34)
+    assert unit(conn, throws.close_turn, lobby_id, settings=S, now=NOW + 33) is None
+    done = unit(conn, throws.close_turn, lobby_id, settings=S, now=NOW + 34)
     assert done.settled and ledger.balance(conn, 2) == 140
     result = [m for m in outbox.pending(conn) if m.text_key == "group_result"][-1]
     assert result.params["missing"] == ["P1"] and result.params["rolls"] == [["P2", 3]]
@@ -316,19 +329,19 @@ def test_a_tie_break_only_the_tied_throw_and_a_missing_one_forfeits(conn):
 
 def test_nobody_throws_round_one_refunds_and_a_silent_tie_break_splits(conn):
     lobby_id = _throw_lobby(conn, players=(1, 2))
-    closed = unit(conn, challenges.close_turn, lobby_id, settings=S, now=NOW + 30)
+    closed = unit(conn, throws.close_turn, lobby_id, settings=S, now=NOW + 30)
     assert (closed.lobby.status, closed.lobby.cancel_reason) == ("expired", "no_throws")
     assert ledger.balance(conn, 1) == 100 and ledger.balance(conn, ledger.ESCROW) == 0
     keys = [(m.chat_id, m.text_key) for m in outbox.pending(conn)]
     assert (CHAT, "group_no_throws") in keys and (1, "group_lobby_closed") in keys
-    assert unit(conn, challenges.close_turn, lobby_id, settings=S, now=NOW + 60) is None
+    assert unit(conn, throws.close_turn, lobby_id, settings=S, now=NOW + 60) is None
 
     lobby_id = create(conn, 1).lobby.id
     join(conn, lobby_id, 2)
     _throw(conn, 1, value=6)
     _throw(conn, 2, value=6)
     unit(conn, challenges.advance, lobby_id, settings=S, now=NOW + 5)
-    done = unit(conn, challenges.close_turn, lobby_id, settings=S, now=NOW + 35)
+    done = unit(conn, throws.close_turn, lobby_id, settings=S, now=NOW + 35)
     assert done.settled
     result = [m for m in outbox.pending(conn) if m.text_key == "group_result"][-1]
     assert result.params["split"] and result.params["rolls"] == []
@@ -379,7 +392,7 @@ def test_bot_removed_refunds_open_lobbies_and_finishes_rolling_ones_privately(co
     unit(conn, duels.record_roll, rolling_id, 1, 1, 2, now=NOW)  # seen in the group: stands
     _sent(conn)
     # Bob and Cid tie on 5 (server), the tie-break: Bob 3, Cid 4
-    done = unit(conn, challenges.bot_removed, CHAT, settings=S, now=NOW + 1,
+    done = unit(conn, stranded.bot_removed, CHAT, settings=S, now=NOW + 1,
                 rng=_scripted(5, 5, 3, 4))
     assert [(lb.id, lb.status) for lb in done] == [(open_id, "cancelled"),
                                                   (rolling_id, "settled")]
@@ -397,7 +410,7 @@ def test_bot_removed_refunds_open_lobbies_and_finishes_rolling_ones_privately(co
             cid["group"]) == (["Cid"], 60, 40, 140, "bot_removed", "Club")
     assert messages[1].params["net"] == -20 and not messages[1].params["split"]
     assert (groups.get(conn, CHAT).present, groups.get(conn, CHAT).enabled) == (False, False)
-    assert unit(conn, challenges.bot_removed, CHAT, settings=S, now=NOW + 2) == []
+    assert unit(conn, stranded.bot_removed, CHAT, settings=S, now=NOW + 2) == []
     assert ledger.audit(conn) == []
 
 
@@ -408,7 +421,7 @@ def test_a_tie_still_there_after_the_tie_rounds_splits_server_side(conn):
     lobby_id = create(conn, 1).lobby.id  # S: one tie-break round
     join(conn, lobby_id, 2)
     unit(conn, duels.record_roll, lobby_id, 1, 1, 4, now=NOW)
-    done = unit(conn, challenges.bot_removed, CHAT, settings=S, now=NOW,
+    done = unit(conn, stranded.bot_removed, CHAT, settings=S, now=NOW,
                 rng=_scripted(4, 6, 6))
     assert done[0].status == "settled" and done[0].round == 2
     assert ledger.balance(conn, 1) == 100 and ledger.balance(conn, 2) == 100
@@ -425,7 +438,7 @@ def test_a_removed_bot_ends_a_throw_round_by_its_window(conn):
     lobby_id = _throw_lobby(conn, players=(1, 2))
     _throw(conn, 1, value=2)
     # The window is still open: Bob's throw is drawn for him (a 6 beats Ann's 2)
-    assert unit(conn, challenges.bot_removed, CHAT, settings=S, now=NOW + 10,
+    assert unit(conn, stranded.bot_removed, CHAT, settings=S, now=NOW + 10,
                 rng=_scripted(6))[0].status == "settled"
     assert ledger.balance(conn, 2) == 120
     # Window over: Bob did not throw and forfeits, as he would have with the bot there
@@ -434,7 +447,7 @@ def test_a_removed_bot_ends_a_throw_round_by_its_window(conn):
     second = create(conn, 1).lobby.id
     join(conn, second, 2)
     _throw(conn, 1, value=1)
-    unit(conn, challenges.bot_removed, CHAT, settings=S, now=NOW + 31, rng=_scripted())
+    unit(conn, stranded.bot_removed, CHAT, settings=S, now=NOW + 31, rng=_scripted())
     assert games.get_lobby(conn, second).status == "settled"
     assert ledger.balance(conn, 1) == 100 and ledger.balance(conn, 2) == 100
     assert lobby_id != second and ledger.audit(conn) == []
@@ -450,13 +463,13 @@ def test_an_unreachable_group_refunds_before_any_die_and_finishes_after(conn):
     join(conn, seen, 4)
     unit(conn, duels.record_roll, seen, 1, 3, 1, now=NOW)
     _sent(conn)
-    called_off = unit(conn, challenges.unreachable, fresh, settings=S, now=NOW)
+    called_off = unit(conn, stranded.unreachable, fresh, settings=S, now=NOW)
     assert (called_off.status, called_off.cancel_reason) == ("cancelled", "unreachable")
-    finished = unit(conn, challenges.unreachable, seen, settings=S, now=NOW, rng=_scripted(3))
+    finished = unit(conn, stranded.unreachable, seen, settings=S, now=NOW, rng=_scripted(3))
     assert finished.status == "settled" and ledger.balance(conn, 4) == 120
     assert _sent(conn) == [(1, "group_lobby_closed"), (2, "group_lobby_closed"),
                            (3, "group_finished_privately"), (4, "group_finished_privately")]
-    assert unit(conn, challenges.unreachable, seen, settings=S, now=NOW) is None
+    assert unit(conn, stranded.unreachable, seen, settings=S, now=NOW) is None
     assert ledger.audit(conn) == []
 
 
@@ -468,7 +481,7 @@ def test_a_moved_group_finishes_its_rolling_duels_and_refunds_open_ones(conn):
     join(conn, rolling_id, 2)
     open_id = create(conn, 3).lobby.id
     unit(conn, duels.record_roll, rolling_id, 1, 1, 6, now=NOW)
-    done = unit(conn, challenges.group_moved, CHAT, -2002, settings=S, now=NOW,
+    done = unit(conn, stranded.group_moved, CHAT, -2002, settings=S, now=NOW,
                 rng=_scripted(2))
     assert sorted((lb.id, lb.status) for lb in done) == [(rolling_id, "settled"),
                                                         (open_id, "cancelled")]

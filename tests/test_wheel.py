@@ -76,10 +76,10 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path):
     env = clean_env()
     # The installed package, not the checkout, and it finds the migrations inside itself.
     where = run([python, "-c",
-                 "import ludice, ludice.db as d; from importlib import resources;"
+                 "import ludice, ludice.schema as s; from importlib import resources;"
                  "print(ludice.__file__);"
                  "print(resources.files('ludice').joinpath('migrations.sql').is_file());"
-                 "print(d.latest_version())"],
+                 "print(s.latest_version())"],
                 cwd=elsewhere, env=env)
     assert where.returncode == 0, where.stderr
     module_file, packaged, latest = where.stdout.split()

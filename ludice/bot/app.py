@@ -17,15 +17,9 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
 from ludice import ledger, stars
-from ludice.bot import fallback
+from ludice.bot import fallback, group, private
 from ludice.bot.duel import DuelRunner
-from ludice.bot.group import admin as group_admin
-from ludice.bot.group import invite as group_invite
-from ludice.bot.group import play as group_play
-from ludice.bot.group import throws as group_throws
-from ludice.bot.group import top
-from ludice.bot.group.cards import Cards
-from ludice.bot.private import payments, play, profile, start
+from ludice.bot.group.cards import Cards, render_group
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
@@ -42,17 +36,22 @@ COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "t
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
-def build_dispatcher(**deps: object) -> tuple[Dispatcher, UpdateGuard]:
-    dp = Dispatcher(**deps)
+def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mailer,
+                     cards: Cards, clock: Callable[[], float], config: Config
+                     ) -> tuple[Dispatcher, UpdateGuard]:
+    """The dispatcher and its update guard. Its keywords are what handlers may name as
+    parameters (aiogram injects by name), together with what the middlewares add: player,
+    settings, lang, group (ludice.bot.transport.middlewares) and aiogram's own, e.g. state."""
+    dp = Dispatcher(store=store, duels=duels, jobs=jobs, mailer=mailer, cards=cards,
+                    clock=clock, config=config)
     guard = UpdateGuard()
     dp.update.outer_middleware(guard)
     context = PlayerContext()
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
-    dp.include_routers(start.make_router(), group_invite.make_router(), play.make_router(),
-                       profile.make_router(), payments.make_router(), group_admin.make_router(),
-                       group_play.make_router(), group_throws.make_router(), top.make_router(),
-                       fallback.make_router())
+    # No private router answers what a group router answers, nor the reverse: only the
+    # fallback's place, last, matters.
+    dp.include_routers(*private.routers(), *group.routers(), fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 
@@ -127,7 +126,8 @@ class Application:
         log.info("running as @%s (id %s)", me.username, me.id)
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
-        self.mailer = Mailer(self.bot, self.store, self.clock, redraw=self.cards.refresh)
+        self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
+                             redraw=self.cards.refresh)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
                          reconcile=self.reconcile, startup_grace=self.startup_grace)

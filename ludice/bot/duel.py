@@ -15,7 +15,8 @@ from html import escape
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, games
+from ludice import duels, games, refunds
+from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
 from ludice.bot.transport.mailer import Mailer
@@ -34,7 +35,7 @@ def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance
 
 
 def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    games.call_off(conn, lobby_id, reason="telegram_error", now=now)
+    refunds.call_off(conn, lobby_id, reason="telegram_error", now=now)
 
 
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
@@ -107,7 +108,7 @@ class DuelRunner:
                 # leave this die unseen.
                 try:
                     die = await self._roll(lobby, player, everyone)
-                except group_duel.LostDie as exc:
+                except dice.LostDie as exc:
                     # The die may be in the player's chat, unrecorded: a second roll would
                     # replace a die they can see. Called off instead, every stake back.
                     log.warning("duel %s: a die may or may not have been sent (%s);"
@@ -116,7 +117,7 @@ class DuelRunner:
                     self.mailer.kick()
                     return
                 await self._show_to_others(lobby, everyone, die)
-            await group_duel.wait_for_reveal(self.store)
+            await dice.wait_for_reveal(self.store)
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
             self.mailer.kick()
             if outcome is None or outcome.settled:
@@ -149,7 +150,7 @@ class DuelRunner:
             try:
                 # Not protect_content: Telegram refuses to forward protected messages, and the
                 # forward is how the others see this very die (the forwards are protected).
-                sent = await group_duel.send_die(self.bot, chat, emoji)
+                sent = await dice.send_die(self.bot, chat, emoji)
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot roll in chat %s: %s", lobby.id, chat, exc)
                 continue

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ludice import db, ledger
+from ludice import backups, db, ledger
 from ludice.cli.common import (
     DEFAULT_DB,
     DbPath,
@@ -38,7 +38,7 @@ def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup 
               path: DbPath = DEFAULT_DB) -> None:
     """Write a consistent, checked copy of the live database to PATH."""
     with open_db(path) as conn:
-        written = db.backup(conn, dest)
+        written = backups.backup(conn, dest)
     typer.echo(f"backed up {path} to {written} (integrity ok)")
 
 
@@ -46,7 +46,7 @@ def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup 
 def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Integrity check plus the ledger audit; exit 1 on any problem."""
     with open_db(path) as conn:
-        problems = db.integrity_problems(conn) + ledger.audit(conn)
+        problems = backups.integrity_problems(conn) + ledger.audit(conn)
     _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ludice import db, games
+from ludice import db, games, refunds
 from ludice.cli.common import (
     DEFAULT_DB,
     DbPath,
@@ -49,7 +49,7 @@ def lobby_cancel(
     lobby, the group) are told by the running bot within seconds (or at its next start)."""
     why = require_reason(reason)
     with open_db(path) as conn, db.transaction(conn):
-        lobby = games.cancel(conn, lobby_id, reason=why, now=db.now())
+        lobby = refunds.cancel(conn, lobby_id, reason=why, now=db.now())
         refunded = games.players(conn, lobby.id)
         where = f" in group {games.group_title(conn, lobby.chat_id)}" if lobby.chat_id else ""
     typer.echo(f"cancelled lobby {lobby.id}{where}; refunded {lobby.bet} to each of "

@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
-from ludice import challenges, groups
+from ludice import groups, stranded
 from ludice.bot.texts import language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
@@ -99,11 +99,11 @@ async def group_moved(message: Message, store: Store, clock: Clock, jobs: Jobs,
 
 
 def _removed(conn: sqlite3.Connection, chat_id: int, now: int) -> list[Lobby]:
-    return challenges.bot_removed(conn, chat_id, settings=load(conn), now=now)
+    return stranded.bot_removed(conn, chat_id, settings=load(conn), now=now)
 
 
 def _moved(conn: sqlite3.Connection, old_id: int, new_id: int, now: int) -> list[Lobby]:
-    return challenges.group_moved(conn, old_id, new_id, settings=load(conn), now=now)
+    return stranded.group_moved(conn, old_id, new_id, settings=load(conn), now=now)
 
 
 async def _forget(jobs: Jobs, closed: list[Lobby]) -> None:

@@ -6,47 +6,35 @@ reveal delay (or when its window ends: see ludice.scheduler)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramServerError,
-)
-from aiogram.types import Message
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import challenges, duels, games, groups
+from ludice import challenges, duels, games, groups, refunds, stranded
+from ludice.bot.dice import LostDie, send_die, wait_for_reveal
 from ludice.bot.group.cards import round_label
+from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.games import Lobby
 from ludice.rules import GAMES
 from ludice.settings import load
 
-if TYPE_CHECKING:
-    from ludice.bot.duel import DuelRunner
-
 log = logging.getLogger(__name__)
 UNREACHABLE = (TelegramForbiddenError, TelegramBadRequest)
-AMBIGUOUS = (TelegramServerError, TelegramNetworkError, TimeoutError)
 
 
-class LostDie(Exception):
-    """A sendDice whose answer was lost (5xx, network, timeout): Telegram may or may not
-    have posted the die."""
+class Runner(Protocol):
+    """What group rounds use of the DuelRunner (ludice.bot.duel) that drives them."""
 
-
-async def send_die(bot: Bot, chat_id: int, emoji: str, **kwargs: object) -> Message:
-    """sendDice, with an ambiguous failure raised as LostDie so that no caller mistakes it
-    for a die that was never rolled (and rolls a second, different one)."""
-    try:
-        return await bot.send_dice(chat_id, emoji=emoji, **kwargs)
-    except AMBIGUOUS as exc:
-        raise LostDie(repr(exc)) from exc
+    bot: Bot
+    store: Store
+    mailer: Mailer
+    clock: Callable[[], float]
+    on_round: Callable[[int], Awaitable[None]] | None
 
 
 def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
@@ -57,27 +45,17 @@ def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
                        [label[u] for u in waiting], [[label[u], v] for u, v in tie.items()])
 
 
-async def wait_for_reveal(store: Store) -> None:
-    """Let the dice animation play out (the `reveal_delay_seconds` setting) before a result;
-    the caller is a background task, so no handler waits on this."""
-    await asyncio.sleep(await store.read(_reveal_delay))
-
-
-def _reveal_delay(conn: sqlite3.Connection) -> float:
-    return load(conn).reveal_delay_seconds
-
-
 def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
     return challenges.advance(conn, lobby_id, settings=load(conn), now=now)
 
 
 def _give_up(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    challenges.unreachable(conn, lobby_id, settings=load(conn), now=now)
+    stranded.unreachable(conn, lobby_id, settings=load(conn), now=now)
 
 
 def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
-    games.call_off(conn, lobby_id, reason="telegram_error", now=now,
-                   group_note="group_called_off")
+    refunds.call_off(conn, lobby_id, reason="telegram_error", now=now,
+                     group_note="group_called_off")
 
 
 def bot_rolled(conn: sqlite3.Connection) -> list[int]:
@@ -87,7 +65,7 @@ def bot_rolled(conn: sqlite3.Connection) -> list[int]:
             if not ((extra := challenges.get(conn, lobby.id)) and extra.throw_mode)]
 
 
-async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
+async def run_rounds(runner: Runner, lobby_id: int) -> None:
     store, bot = runner.store, runner.bot
     while True:
         lobby, waiting = await store.read(duels.pending_rollers, lobby_id)
@@ -107,7 +85,7 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
                                       chat_id=lobby.chat_id, message_id=die.message_id)
             except UNREACHABLE as exc:
                 # Removed from the group or no right to post: refunded if no die was rolled
-                # yet, else finished server-side and told privately (challenges.unreachable).
+                # yet, else finished server-side and told privately (stranded.unreachable).
                 log.warning("challenge %s: cannot roll in chat %s (%s); giving up", lobby_id,
                             lobby.chat_id, exc)
                 await store.write(_give_up, lobby_id, int(runner.clock()))
@@ -128,7 +106,7 @@ async def run_rounds(runner: DuelRunner, lobby_id: int) -> None:
             return
 
 
-async def finish_throws(runner: DuelRunner, lobby_id: int) -> None:
+async def finish_throws(runner: Runner, lobby_id: int) -> None:
     """Everyone of a round threw: let the last die land, then close the round."""
     await wait_for_reveal(runner.store)
     if await runner.store.write(_advance, lobby_id, int(runner.clock())) is not None:

@@ -17,7 +17,7 @@ from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.admin import describe_mode, is_member, topic_of
 from ludice.bot.group.cards import Cards
-from ludice.bot.private.play import touch
+from ludice.bot.players import accepted, touch
 from ludice.bot.texts import CATALOGS, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
@@ -36,10 +36,6 @@ GAME_WORDS = {catalog[f"game_{name}"].lower(): name
 async def deep_link(bot: Bot, payload: str) -> str:
     me = await bot.me()
     return f"https://t.me/{me.username}?start={payload}"
-
-
-def accepted(player: users.User | None) -> bool:
-    return player is not None and player.terms_accepted_at is not None
 
 
 def parse_duel(args: str | None, allowed: tuple[str, ...]) -> tuple[str, str] | None:
@@ -151,7 +147,8 @@ async def _refuse(query: CallbackQuery, lang: str, refused: GameRefused) -> None
 
 
 async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
-                      player: users.User | None, lang: str, **deps) -> None:
+                      player: users.User | None, lang: str, store: Store, clock: Clock,
+                      cards: Cards, duels: DuelRunner, jobs: Jobs, mailer: Mailer) -> None:
     lobby_id = callback_data.lobby_id
     if not accepted(player):
         # Telegram opens this link for the presser: the private chat, with the terms.
@@ -161,13 +158,13 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
         await query.answer(t(lang, "members_only"), show_alert=True)
         return
     try:
-        entered = await deps["store"].write(join_unit, query.from_user, lobby_id,
-                                            query.message.chat.id, int(deps["clock"]()))
+        entered = await store.write(join_unit, query.from_user, lobby_id,
+                                    query.message.chat.id, int(clock()))
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
     await query.answer(t(lang, "joined_toast"))
-    await seated(entered, **_pick(deps))
+    await seated(entered, store=store, cards=cards, duels=duels, jobs=jobs, mailer=mailer)
 
 
 async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCancel, lang: str,
@@ -186,17 +183,18 @@ async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCanc
 
 
 async def start_button(query: CallbackQuery, callback_data: keyboards.GroupStart, lang: str,
-                       **deps) -> None:
+                       store: Store, clock: Clock, cards: Cards, duels: DuelRunner, jobs: Jobs,
+                       mailer: Mailer) -> None:
     try:
-        lobby = await deps["store"].write(challenges.start_early, callback_data.lobby_id,
-                                          query.from_user.id, chat_id=query.message.chat.id,
-                                          now=int(deps["clock"]()))
+        lobby = await store.write(challenges.start_early, callback_data.lobby_id,
+                                  query.from_user.id, chat_id=query.message.chat.id,
+                                  now=int(clock()))
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
     await query.answer(t(lang, "started_toast"))
-    await deps["cards"].refresh(lobby.id)
-    await begin(lobby.id, **{k: deps[k] for k in ("store", "duels", "jobs", "mailer")})
+    await cards.refresh(lobby.id)
+    await begin(lobby.id, store=store, duels=duels, jobs=jobs, mailer=mailer)
 
 
 def _rematch(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int, now: int
@@ -234,10 +232,6 @@ async def cmd_group_help(message: Message, group: Group | None, settings: Settin
         rules.GAMES[g].emoji for g in group.games), min_bet=low, max_bet=high,
         seats=group.seats, mode=describe_mode(group),
         fee_part=t(lang, "fee_part", fee=fee) if fee else "", tie_rounds=settings.tie_rounds))
-
-
-def _pick(deps: dict) -> dict:
-    return {k: deps[k] for k in ("store", "cards", "duels", "jobs", "mailer")}
 
 
 def make_router() -> Router:

@@ -1,5 +1,5 @@
 """Throw-your-own mode: members' own dice in the group. A die counts only if the domain says
-so (ludice.challenges.throw: the game's emoji, a player of this round who has not thrown yet,
+so (ludice.throws.throw: the game's emoji, a player of this round who has not thrown yet,
 not forwarded, not sent via a bot, inside the window); anything else from a player gets at
 most one short hint per round, and dice from everybody else are none of our business. No
 throttle here: a throw is not a button to spam, and a flood of dice is ignored by the rules."""
@@ -14,10 +14,10 @@ from html import escape
 from aiogram import F, Router
 from aiogram.types import Message
 
-from ludice import challenges
+from ludice import throws
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.admin import topic_of
-from ludice.bot.private.play import touch
+from ludice.bot.players import touch
 from ludice.bot.texts import t
 from ludice.bot.transport.middlewares import GROUP_CHATS
 from ludice.db import Store
@@ -27,9 +27,9 @@ from ludice.rules import GAMES
 Clock = Callable[[], float]
 
 
-def _throw(conn: sqlite3.Connection, message: Message, now: int) -> challenges.Throw | None:
+def _throw(conn: sqlite3.Connection, message: Message, now: int) -> throws.Throw | None:
     topic = topic_of(message)
-    outcome = challenges.throw(
+    outcome = throws.throw(
         conn, message.chat.id, message.from_user.id, message.dice.emoji, message.dice.value,
         forwarded=message.forward_origin is not None, via_bot=message.via_bot is not None,
         thread_id=message.message_thread_id if topic else None,

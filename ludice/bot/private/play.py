@@ -13,9 +13,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from ludice import games, ledger, rules, users
+from ludice import games, ledger, refunds, rules
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
+from ludice.bot.players import touch
 from ludice.bot.texts import button_texts, game_title, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import Throttle
@@ -86,46 +87,53 @@ async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, stor
     )
 
 
-async def cmd_play(message: Message, command: CommandObject, **deps) -> None:
+async def cmd_play(message: Message, command: CommandObject, lang: str, store: Store,
+                   settings: Settings, duels: DuelRunner, jobs: Jobs, clock: Clock,
+                   state: FSMContext) -> None:
     game = "darts" if command.command.lower() == "darts" else "dice"
     if command.args:
-        await _play(message, message.from_user, game, command.args, **_pick(deps, _PLAY))
+        await _play(message, message.from_user, game, command.args, lang=lang, store=store,
+                    duels=duels, jobs=jobs, clock=clock, state=state)
     elif command.command.lower() == "play":
-        await message.answer(t(deps["lang"], "choose_game"),
-                             reply_markup=keyboards.games(deps["lang"]))
+        await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
     else:
-        await _ask_bet(message, message.from_user.id, game, **_pick(deps, _ASK))
+        await _ask_bet(message, message.from_user.id, game, lang=lang, store=store,
+                       settings=settings, state=state)
 
 
 async def btn_play(message: Message, lang: str) -> None:
     await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
 
 
-async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame,
-                      **deps) -> None:
+async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame, lang: str,
+                      store: Store, settings: Settings, state: FSMContext) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _ask_bet(query.message, query.from_user.id, callback_data.game, **_pick(deps, _ASK))
+        await _ask_bet(query.message, query.from_user.id, callback_data.game, lang=lang,
+                       store=store, settings=settings, state=state)
 
 
-async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet,
-                     **deps) -> None:
+async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet, lang: str,
+                     store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
+                     state: FSMContext) -> None:
     if not isinstance(query.message, Message):
-        await query.answer(t(deps["lang"], "stale_button"), show_alert=True)
+        await query.answer(t(lang, "stale_button"), show_alert=True)
         return
 
     async def refuse(text: str) -> None:  # the button itself says why, as an alert
         await query.answer(text, show_alert=True)
 
     if await _play(query.message, query.from_user, callback_data.game,
-                   str(callback_data.amount), refuse=refuse, **_pick(deps, _PLAY)):
+                   str(callback_data.amount), lang=lang, store=store, duels=duels, jobs=jobs,
+                   clock=clock, state=state, refuse=refuse):
         await query.answer()
 
 
-async def typed_bet(message: Message, state: FSMContext, **deps) -> None:
+async def typed_bet(message: Message, state: FSMContext, lang: str, store: Store,
+                    duels: DuelRunner, jobs: Jobs, clock: Clock) -> None:
     game = (await state.get_data()).get("game", "dice")
-    await _play(message, message.from_user, game, message.text, state=state,
-                **_pick(deps, _PLAY, skip=("state",)))
+    await _play(message, message.from_user, game, message.text, lang=lang, store=store,
+                duels=duels, jobs=jobs, clock=clock, state=state)
 
 
 async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, mailer: Mailer,
@@ -147,7 +155,7 @@ async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby
 def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
                 ) -> tuple[games.Lobby, int]:
     touch(conn, sender, now)
-    lobby = games.leave(conn, sender.id, lobby_id, now=now)
+    lobby = refunds.leave(conn, sender.id, lobby_id, now=now)
     return lobby, ledger.balance(conn, sender.id)
 
 
@@ -161,20 +169,6 @@ async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: s
     jobs.forget(lobby.id)
     mailer.kick()  # a group challenge withdrawn from here: its card and its other players
     await reply(t(lang, "lobby_left", lobby_id=lobby.id, bet=lobby.bet, balance=balance))
-
-
-def touch(conn: sqlite3.Connection, sender: User, now: int) -> None:
-    """Refresh the player's name and language from this update, inside its unit of work."""
-    users.refresh(conn, sender.id, first_name=sender.first_name, username=sender.username,
-                  language_code=sender.language_code, now=now)
-
-
-_PLAY = ("lang", "store", "duels", "jobs", "clock", "state")
-_ASK = ("lang", "store", "settings", "state")
-
-
-def _pick(deps: dict, names: tuple[str, ...], skip: tuple[str, ...] = ()) -> dict:
-    return {name: deps[name] for name in names if name not in skip}
 
 
 def make_router() -> Router:

@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, User
 from ludice import ledger, users
 from ludice.bot import keyboards
 from ludice.bot.group.invite import lobby_from, offer
+from ludice.bot.players import accepted
 from ludice.bot.texts import button_texts, t
 from ludice.db import Store
 from ludice.settings import Settings, load
@@ -22,7 +23,7 @@ Clock = Callable[[], float]
 async def cmd_start(message: Message, command: CommandObject, player: users.User | None,
                     lang: str, store: Store, clock: Clock) -> None:
     from_lobby = lobby_from(command.args)
-    if player is None or player.terms_accepted_at is None:
+    if not accepted(player):
         await message.answer(t(lang, "terms"), reply_markup=keyboards.terms(lang, from_lobby))
         return
     balance = await store.read(ledger.balance, player.id)

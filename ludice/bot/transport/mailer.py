@@ -15,17 +15,20 @@ import logging
 import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup
 
 from ludice import outbox
-from ludice.bot.group.cards import render_group
 from ludice.bot.texts import language, render_outbox
 from ludice.db import Store
 
 log = logging.getLogger(__name__)
 REFUSED = (TelegramForbiddenError, TelegramBadRequest)
+# (language, text key, params) -> the text and buttons of a group message
+GroupRenderer = Callable[[str, str, dict[str, Any]], tuple[str, InlineKeyboardMarkup | None]]
 
 
 def _languages(conn: sqlite3.Connection, chat_ids: set[int]) -> dict[int, str]:
@@ -51,12 +54,15 @@ def _pending(conn: sqlite3.Connection, chat_id: int | None = None
 
 class Mailer:
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], float],
-                 interval: float = 2.0,
+                 interval: float = 2.0, *, render_group: GroupRenderer,
                  redraw: Callable[[int], Awaitable[None]] | None = None) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
         self.interval = interval
+        # Group play hands these in (ludice.bot.group.cards), so the way to Telegram
+        # knows nothing of it.
+        self.render_group = render_group
         self.redraw = redraw  # redraws a challenge card (outbox key `group_card`)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -134,7 +140,7 @@ class Mailer:
             await self.bot.send_message(message.chat_id,
                                         render_outbox(lang, message.text_key, message.params))
             return
-        text, markup = render_group(lang, message.text_key, message.params)
+        text, markup = self.render_group(lang, message.text_key, message.params)
         try:
             await self.bot.send_message(message.chat_id, text, reply_markup=markup,
                                         message_thread_id=message.thread_id)
