@@ -20,6 +20,7 @@ from ludice.bot.texts import button_texts, game_title, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
+from ludice.redelivery import write_once
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
@@ -41,13 +42,14 @@ def _enter(conn: sqlite3.Connection, sender: User, game: str, bet: int, now: int
 
 async def _play(message: Message, sender: User, game: str, bet_text: str, *, lang: str,
                 store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
-                state: FSMContext, refuse: Callable[[str], Awaitable] | None = None) -> bool:
+                state: FSMContext, update_id: int,
+                refuse: Callable[[str], Awaitable] | None = None) -> bool:
     """Enter matchmaking; a refusal goes to `refuse` (default: a reply). True if entered."""
     refuse = refuse or message.answer
     now = int(clock())
     try:
         bet = rules.parse_bet(bet_text)
-        entered = await store.write(_enter, sender, game, bet, now)
+        entered = await write_once(store, update_id, now, _enter, sender, game, bet, now)
     except rules.BetRefused as refused:
         await refuse(t(lang, refused.reason, limit=refused.limit))
         return False
@@ -129,19 +131,20 @@ async def typed_bet(message: Message, state: FSMContext, **deps) -> None:
 
 
 async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, mailer: Mailer,
-                    clock: Clock) -> None:
+                    clock: Clock, update_id: int) -> None:
     await _leave(message.answer, message.from_user, None, lang=lang, store=store, jobs=jobs,
-                 mailer=mailer, clock=clock)
+                 mailer=mailer, clock=clock, update_id=update_id)
 
 
 async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
-                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
+                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock,
+                       update_id: int) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
         await keyboards.drop(query)
 
     await _leave(reply, query.from_user, callback_data.lobby_id, lang=lang, store=store,
-                 jobs=jobs, mailer=mailer, clock=clock)
+                 jobs=jobs, mailer=mailer, clock=clock, update_id=update_id)
 
 
 def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
@@ -152,9 +155,11 @@ def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, no
 
 
 async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: str,
-                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
+                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock, update_id: int) -> None:
+    now = int(clock())
     try:
-        lobby, balance = await store.write(_leave_unit, sender, lobby_id, int(clock()))
+        lobby, balance = await write_once(store, update_id, now, _leave_unit, sender,
+                                          lobby_id, now)
     except games.GameRefused as refused:
         await reply(t(lang, refused.reason, **refused.details))
         return
@@ -169,7 +174,7 @@ def touch(conn: sqlite3.Connection, sender: User, now: int) -> None:
                   language_code=sender.language_code, now=now)
 
 
-_PLAY = ("lang", "store", "duels", "jobs", "clock", "state")
+_PLAY = ("lang", "store", "duels", "jobs", "clock", "state", "update_id")
 _ASK = ("lang", "store", "settings", "state")
 
 
