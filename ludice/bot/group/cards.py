@@ -93,6 +93,13 @@ def render_group(lang: str, key: str, params: dict[str, Any]) -> Rendered:
     return t(lang, key, **safe), None
 
 
+def render_relayed(lang: str, params: dict[str, Any]) -> str:
+    """A group's message the group refused, for one of the players in private: what the group
+    would have read (in the player's language), under the group's name, without buttons."""
+    text, _buttons = render_group(lang, params["key"], params["params"])
+    return t(lang, "group_relayed", group=escape(params["group"])) + "\n" + text
+
+
 def round_label(lang: str, lobby_id: int, game: str, round_no: int, players: list[str],
                 tie: list[list]) -> str:
     """Announces the bot's dice of one round, in order, so each die has its player's name."""

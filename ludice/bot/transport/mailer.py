@@ -1,7 +1,8 @@
 """Sends what the domain left in the outbox, in each recipient's language (a group's own
 language for a group), oldest first per chat, and marks each message done. A message that
 fails for a passing reason stays pending and goes out on the next round; one Telegram refuses
-for good (bot blocked, chat gone) is marked with the error instead of being retried forever.
+for good (bot blocked, chat gone) is marked with the error instead of being retried forever,
+and if it was a group's news of a lobby, each player gets it privately instead.
 
 Each chat has its own sender task, so a group held back by its pacing
 (ludice.bot.transport.pacing) or a 429 never delays anybody else's messages, and one chat's
@@ -17,15 +18,17 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat
 
 from ludice import outbox
-from ludice.bot.group.cards import render_group
+from ludice.bot.group.cards import render_group, render_relayed
 from ludice.bot.texts import language, render_outbox
 from ludice.db import Store
 
 log = logging.getLogger(__name__)
-REFUSED = (TelegramForbiddenError, TelegramBadRequest)
+# Refused for good: blocked, removed, no right to post, chat gone, or a group that became a
+# supergroup (its old chat id takes nothing any more).
+REFUSED = (TelegramForbiddenError, TelegramBadRequest, TelegramMigrateToChat)
 
 
 def _languages(conn: sqlite3.Connection, chat_ids: set[int]) -> dict[int, str]:
@@ -118,7 +121,11 @@ class Mailer:
                     log.warning("outbox message %s to %s not sent yet: %s", message.id,
                                 message.chat_id, exc)
                     return done
-                await self.store.write(outbox.mark_done, message.id, int(self.clock()), error)
+                if error is None:
+                    await self.store.write(outbox.mark_done, message.id, int(self.clock()))
+                elif await self.store.write(outbox.refused, message.id, int(self.clock()),
+                                            error):
+                    self.kick()  # the players' private copies are pending now
                 done += 1
             if chat_id not in self._again:
                 return done
@@ -129,6 +136,9 @@ class Mailer:
         if message.text_key == "group_card":
             if self.redraw is not None:
                 await self.redraw(message.params["lobby_id"])
+            return
+        if message.text_key == "group_relayed":
+            await self.bot.send_message(message.chat_id, render_relayed(lang, message.params))
             return
         if message.chat_id > 0:
             await self.bot.send_message(message.chat_id,
