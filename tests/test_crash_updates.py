@@ -162,3 +162,35 @@ async def test_no_money_or_lobby_update_acts_twice_across_a_restart(tmp_path):
         finally:
             await second.stop()
         assert second.audit() == []
+
+
+async def test_a_round_one_die_delivered_again_does_not_count_in_the_tie_break(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {"tie_rounds": "1"})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        telegram_rules(fake)
+        first = await start_bot(fake, db_path, clock, startup_grace=0)
+        await open_group(first, throw="on", turn="30")
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        group_say(fake, 1, "/duel 20")
+        await fake.wait_for(lambda: card_of(fake, 1))
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await fake.wait_text(GROUP, "throw your 🎲 now")
+        alice = fake.send_dice(1, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
+        fake.send_dice(2, "🎲", 6, chat_id=GROUP, chat_type="supergroup")
+        await fake.wait_text(GROUP, "round 2")  # a tie: both throw again
+        await settle(first)
+        await kill(first)
+
+        second = await start_bot(fake, db_path, clock, startup_grace=0)
+        try:
+            fake.push_raw(dict(alice))  # Alice's six from round 1, delivered again
+            await settle(second)
+            assert second.sql("SELECT round, user_id, value FROM rolls ORDER BY round") == [
+                (1, 1, 6), (1, 2, 6)]  # round 2 still waits for both
+            assert second.sql("SELECT status, round FROM lobbies") == [("rolling", 2)]
+        finally:
+            await second.stop()
+        assert second.audit() == []
