@@ -214,3 +214,26 @@ ALTER TABLE lobbies ADD COLUMN tie_rounds INTEGER
 -- refused for good can be undone (`ludice payment refund --abort`) and tried again later.
 ALTER TABLE payments ADD COLUMN refund_attempts INTEGER NOT NULL DEFAULT 0
     CHECK (refund_attempts >= 0);
+
+-- step 6: crash-proof play
+-- Updates whose effect on money or lobbies is recorded, written in the same transaction as
+-- that effect: Telegram redelivers what the bot had not confirmed when it died, and such an
+-- update must do nothing the second time. Pruned after a day (Telegram keeps no update
+-- longer than that).
+CREATE TABLE handled_updates (
+    update_id  INTEGER PRIMARY KEY,
+    handled_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX handled_updates_age ON handled_updates (handled_at);
+
+-- A die the bot is about to roll, recorded before sendDice and removed with the roll that
+-- records its value. One still here for a rolling lobby nobody is running means the bot
+-- died between the two: the die may be on the players' screens, so it is never rolled again;
+-- the game is called off instead.
+CREATE TABLE roll_intents (
+    lobby_id   INTEGER NOT NULL REFERENCES lobbies (id),
+    round      INTEGER NOT NULL CHECK (round >= 1),
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (lobby_id, round, user_id)
+) STRICT;

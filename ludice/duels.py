@@ -60,7 +60,37 @@ def record_roll(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (lobby_id, round_no, user_id, value, chat_id, message_id, now),
     )
+    conn.execute("DELETE FROM roll_intents WHERE lobby_id = ? AND round = ? AND user_id = ?",
+                 (lobby_id, round_no, user_id))
     return True
+
+
+def intend_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int, *,
+                now: int) -> None:
+    """The bot is about to send this player's die: recorded (and committed) before sendDice,
+    so a bot that dies before it records the value finds out at the next start that a die
+    may be on the players' screens (call_off_interrupted) instead of rolling a second one."""
+    conn.execute("INSERT INTO roll_intents (lobby_id, round, user_id, created_at)"
+                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 (lobby_id, round_no, user_id, now))
+
+
+def call_off_interrupted(conn: sqlite3.Connection, lobby_ids: list[int], *, now: int
+                         ) -> list[int]:
+    """Of these rolling lobbies (none of them driven by a runner now), call off those where a
+    die was being sent when the bot stopped and its value never recorded: every stake back,
+    as for a die whose sendDice answer was lost, since nobody can say which die counts and
+    nobody may get a second chance at a die they saw. Returns the lobbies called off."""
+    called_off = []
+    for lobby_id in lobby_ids:
+        lobby = get_lobby(conn, lobby_id)
+        if lobby is None or lobby.status != "rolling" or not conn.execute(
+                "SELECT 1 FROM roll_intents WHERE lobby_id = ? LIMIT 1", (lobby_id,)).fetchone():
+            continue
+        note = "group_interrupted" if lobby.chat_id is not None else None
+        if refunds.call_off(conn, lobby_id, reason="interrupted", now=now, group_note=note):
+            called_off.append(lobby_id)
+    return called_off
 
 
 def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:

@@ -7,7 +7,9 @@ issue, so all balances always sum to zero."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ludice.errors import IdempotencyConflict, InsufficientFunds, LudiceError
@@ -118,8 +120,31 @@ def account_names(conn: sqlite3.Connection) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM accounts")}
 
 
+@contextlib.contextmanager
+def one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run several reads on one snapshot of the database: a read transaction, so a writer
+    committing in between (the bot, the CLI) can't make two queries see different moments.
+    Inside the caller's own transaction that transaction is the snapshot already."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")  # deferred: the snapshot is taken by the first read
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
+
+
 def audit(conn: sqlite3.Connection) -> list[str]:
-    """Every violated ledger invariant, in words; an empty list means the books balance."""
+    """Every violated ledger invariant, in words; an empty list means the books balance.
+    All invariants are checked on one snapshot: checked one query at a time beside a busy
+    writer, escrow and the stakes in play were read at different moments and disagreed."""
+    with one_snapshot(conn):
+        return _problems(conn)
+
+
+def _problems(conn: sqlite3.Connection) -> list[str]:
     problems: list[str] = []
     total = conn.execute("SELECT coalesce(sum(balance), 0) FROM accounts").fetchone()[0]
     if total != 0:

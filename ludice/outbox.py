@@ -5,7 +5,9 @@ in the recipient's language when it sends.
 
 A message to a group has the group's (negative) chat id as its `chat_id` and, in a forum
 group, the topic to post in as `thread_id`. The key `group_card` is not a new message: it asks
-the bot to redraw the challenge card of `params["lobby_id"]` in place."""
+the bot to redraw the challenge card of `params["lobby_id"]` in place. A group message about a
+lobby that the group refuses for good (the bot was removed, can't post, the group moved) goes
+to each of the lobby's players privately instead (`refused`)."""
 
 from __future__ import annotations
 
@@ -57,3 +59,30 @@ def mark_done(
 ) -> None:
     conn.execute("UPDATE outbox SET sent_at = ?, error = ? WHERE id = ? AND sent_at IS NULL",
                  (now, error, message_id))
+
+
+# Group notes whose news each player already got privately with their refund.
+_TOLD_PRIVATELY = frozenset({"group_card", "group_no_throws", "group_cancelled",
+                             "group_called_off", "group_interrupted"})
+
+
+def refused(conn: sqlite3.Connection, message_id: int, now: int, error: str) -> int:
+    """Mark a message Telegram refused for good. A group message about a lobby becomes one
+    private `group_relayed` message to each of its players, written only by the call that
+    marks it, so they are relayed once. Returns how many were relayed."""
+    row = conn.execute(
+        "UPDATE outbox SET sent_at = ?, error = ? WHERE id = ? AND sent_at IS NULL"
+        " RETURNING chat_id, text_key, params", (now, error, message_id)).fetchone()
+    if row is None or row[0] > 0 or row[1] in _TOLD_PRIVATELY:
+        return 0
+    params = json.loads(row[2])
+    if "lobby_id" not in params:
+        return 0
+    title = conn.execute("SELECT title FROM groups WHERE chat_id = ?", (row[0],)).fetchone()
+    players = [r[0] for r in conn.execute(
+        "SELECT user_id FROM lobby_players WHERE lobby_id = ? ORDER BY seat",
+        (params["lobby_id"],))]
+    for user_id in players:
+        add(conn, user_id, "group_relayed", now, group=title[0] if title and title[0] else "",
+            key=row[1], params=params)
+    return len(players)

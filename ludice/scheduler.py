@@ -2,14 +2,14 @@
 triggers. Expiry jobs are rebuilt from the database at start-up with no misfire grace (a job
 that came due while the bot was down runs at once instead of being dropped), and a periodic
 sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
-whose runner stopped on an error, so no stake waits in escrow for the next restart. The
-throw-your-own rounds of group challenges close the same way: a date job at the end of the
-window (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the
-sweep. Right after start-up no round closes for `startup_grace` seconds: dice thrown in time
-while the bot was down are still waiting in Telegram's queue, and polling must read them
-before their round is judged. No aiogram
-here: `notify` is whatever the caller wants to run after lobbies were refunded (the bot sends
-the outbox)."""
+whose runner stopped on an error, so no stake waits in escrow for the next restart, and it
+forgets the update ids recorded more than a day ago (ludice.redelivery). The throw-your-own
+rounds of group challenges close the same way: a date job at the end of the window
+(`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the sweep.
+Right after start-up no round closes for `startup_grace` seconds: dice thrown in time while
+the bot was down are still waiting in Telegram's queue, and polling must read them before
+their round is judged. No aiogram here: `notify` is whatever the caller wants to run after
+lobbies were refunded (the bot sends the outbox)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import challenges, games, ledger, refunds, throws
+from ludice import challenges, games, ledger, redelivery, refunds, throws
 from ludice.db import Store
 from ludice.settings import load
 
@@ -155,6 +155,7 @@ class Jobs:
             self.notify()
         if self.resume is not None:
             await self.resume()
+        await self.store.write(redelivery.prune, now=int(self.clock()))
         return len(expired)
 
     async def audit(self) -> list[str]:

@@ -28,6 +28,7 @@ from ludice.bot.transport.retry import RetryAfter
 from ludice.config import Config
 from ludice.db import Store
 from ludice.errors import LudiceError
+from ludice.redelivery import AlreadyHandled
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
@@ -58,6 +59,9 @@ def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mai
 
 async def on_error(event: ErrorEvent) -> bool:
     update = event.update
+    if isinstance(event.exception, AlreadyHandled):
+        log.info("update %s was handled before the restart; ignored", update.update_id)
+        return True  # its effect and its answer happened the first time
     query = update.callback_query
     message = update.message or (query.message if query else None)
     sender = (update.message or query or update.pre_checkout_query)

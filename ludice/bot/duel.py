@@ -77,13 +77,24 @@ class DuelRunner:
 
     async def recover(self) -> int:
         """Finish duels a crash, a stop or an error left mid-way: recorded rolls stay,
-        missing ones are rolled, then the lobby settles as usual. Duels already running are
-        left alone; returns how many were (re)started."""
+        missing ones are rolled, then the lobby settles as usual. A duel whose runner
+        stopped between asking for a die and recording it is called off instead (the die
+        may have been seen). Duels already running are left alone; returns how many were
+        (re)started."""
         in_play = await self.store.read(group_duel.bot_rolled)
         idle = [lobby_id for lobby_id in in_play if lobby_id not in self.tasks]
-        for lobby_id in idle:
+        if not idle:
+            return 0
+        called_off = await self.store.write(duels.call_off_interrupted, idle,
+                                            now=int(self.clock()))
+        if called_off:
+            log.warning("duels %s stopped while a die was being rolled: called off, refunded",
+                        called_off)
+            self.mailer.kick()
+        resumed = [lobby_id for lobby_id in idle if lobby_id not in called_off]
+        for lobby_id in resumed:
             self.start(lobby_id)
-        return len(idle)
+        return len(resumed)
 
     async def drain(self, timeout: float) -> int:
         pending = list(self.tasks.values())
@@ -146,6 +157,8 @@ class DuelRunner:
         """Roll `player`'s die in their own chat (or, if they blocked the bot, in another
         player's) and record it at once. Returns (value, chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
+        await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                               now=int(self.clock()))
         for chat in [player] + [p for p in everyone if p != player]:
             try:
                 # Not protect_content: Telegram refuses to forward protected messages, and the

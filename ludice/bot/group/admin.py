@@ -19,6 +19,7 @@ from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.games import GameRefused, Lobby
 from ludice.groups import Group
+from ludice.redelivery import write_once
 from ludice.rules import GAMES
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
@@ -72,28 +73,30 @@ def describe(group: Group, settings: Settings) -> str:
 
 
 async def bot_membership(event: ChatMemberUpdated, store: Store, clock: Clock, jobs: Jobs,
-                         mailer: Mailer) -> None:
+                         mailer: Mailer, update_id: int) -> None:
     chat = event.chat
     if chat.type not in GROUP_CHATS:
         return
     now = int(clock())
     if event.new_chat_member.status not in INSIDE:
-        closed = await store.write(_removed, chat.id, now)
+        closed = await write_once(store, update_id, now, _removed, chat.id, now)
         await _forget(jobs, closed)
         mailer.kick()  # players hear about their refunds and results privately
         return
     lang = language(event.from_user.language_code)
-    arrived = await store.write(groups.seen, chat.id, title=chat.title or "",
-                                is_forum=bool(chat.is_forum), lang=lang, now=now)
+    arrived = await write_once(store, update_id, now, groups.seen, chat.id,
+                               title=chat.title or "", is_forum=bool(chat.is_forum), lang=lang,
+                               now=now)
     if arrived and event.old_chat_member.status not in INSIDE:
         await event.bot.send_message(chat.id, t(lang, "group_intro"))
 
 
 async def group_moved(message: Message, store: Store, clock: Clock, jobs: Jobs,
-                      mailer: Mailer) -> None:
+                      mailer: Mailer, update_id: int) -> None:
     """A group upgraded to a supergroup gets a new chat id: its settings follow it."""
-    closed = await store.write(_moved, message.chat.id, message.migrate_to_chat_id,
-                               int(clock()))
+    now = int(clock())
+    closed = await write_once(store, update_id, now, _moved, message.chat.id,
+                              message.migrate_to_chat_id, now)
     await _forget(jobs, closed)
     mailer.kick()
 
@@ -132,7 +135,7 @@ def _configure(conn: sqlite3.Connection, message: Message, args: list[str], lang
 
 async def cmd_ludice(message: Message, command: CommandObject, group: Group | None,
                      lang: str, settings: Settings, store: Store, clock: Clock, jobs: Jobs,
-                     mailer: Mailer) -> None:
+                     mailer: Mailer, update_id: int) -> None:
     args = (command.args or "").split()
     here = group.lang if group else lang  # what the group reads is in the group's language
     if not args:
@@ -147,7 +150,8 @@ async def cmd_ludice(message: Message, command: CommandObject, group: Group | No
     now = int(clock())
     action = args[0].lower()
     if action in ("on", "off"):
-        group, closed = await store.write(_switch, message, action == "on", lang, now)
+        group, closed = await write_once(store, update_id, now, _switch, message,
+                                         action == "on", lang, now)
         for lobby in closed:
             jobs.forget(lobby.id)
         mailer.kick()
@@ -155,7 +159,8 @@ async def cmd_ludice(message: Message, command: CommandObject, group: Group | No
                             else t(group.lang, "group_off_done", count=len(closed)))
         return
     try:
-        group = await store.write(_configure, message, args, lang, settings, now)
+        group = await write_once(store, update_id, now, _configure, message, args, lang,
+                                 settings, now)
     except GameRefused as refused:
         await message.reply(t(here, refused.reason, **refused.details))
         return

@@ -77,6 +77,8 @@ async def run_rounds(runner: Runner, lobby_id: int) -> None:
                 await bot.send_message(lobby.chat_id, await store.read(_label, lobby, waiting),
                                        message_thread_id=extra.thread_id)
                 for player in waiting:
+                    await store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                                      now=int(runner.clock()))
                     die = await send_die(bot, lobby.chat_id, GAMES[lobby.game].emoji,
                                          message_thread_id=extra.thread_id,
                                          protect_content=True)

@@ -22,6 +22,7 @@ from ludice.bot.texts import game_title, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.games import GameRefused
+from ludice.redelivery import write_once
 from ludice.rules import GAMES
 from ludice.scheduler import Jobs
 
@@ -66,7 +67,8 @@ async def offer(bot: Bot, user_id: int, lobby_id: int, lang: str, store: Store, 
 
 async def join_from_private(query: CallbackQuery, callback_data: keyboards.JoinFromPrivate,
                             player: users.User, lang: str, store: Store, clock: Clock,
-                            cards: Cards, duels: DuelRunner, jobs: Jobs, mailer: Mailer) -> None:
+                            cards: Cards, duels: DuelRunner, jobs: Jobs, mailer: Mailer,
+                            update_id: int) -> None:
     view, title = await store.read(_offer, callback_data.lobby_id)
     if view is None:
         await query.answer(t(lang, "unknown_lobby"), show_alert=True)
@@ -76,8 +78,9 @@ async def join_from_private(query: CallbackQuery, callback_data: keyboards.JoinF
         await query.answer(t(lang, "unknown_lobby"), show_alert=True)
         return
     try:
-        entered = await store.write(join_unit, query.from_user, callback_data.lobby_id, None,
-                                    int(clock()))
+        now = int(clock())
+        entered = await write_once(store, update_id, now, join_unit, query.from_user,
+                                   callback_data.lobby_id, None, now)
     except GameRefused as refused:
         await query.answer(t(lang, refused.reason, **refused.details), show_alert=True)
         return

@@ -24,6 +24,7 @@ from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.games import Entered, GameRefused
 from ludice.groups import Group
+from ludice.redelivery import write_once
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
@@ -80,7 +81,7 @@ def _create(conn: sqlite3.Connection, sender: User, chat_id: int, game: str, bet
 
 async def cmd_duel(message: Message, command: CommandObject, group: Group | None,
                    player: users.User | None, store: Store, clock: Clock, cards: Cards,
-                   jobs: Jobs) -> None:
+                   jobs: Jobs, update_id: int) -> None:
     if message.from_user.is_bot or not await playing_here(message, group):
         return
     lang, sender = group.lang, message.from_user
@@ -100,9 +101,11 @@ async def cmd_duel(message: Message, command: CommandObject, group: Group | None
     target = (target_user.id, target_user.first_name) if target_user else None
     try:
         bet = rules.parse_bet(parsed[0])
-        entered = await store.write(_create, sender, message.chat.id, parsed[1], bet, target,
-                                    message.message_thread_id if topic_of(message) else None,
-                                    int(clock()))
+        now = int(clock())
+        entered = await write_once(store, update_id, now, _create, sender, message.chat.id,
+                                   parsed[1], bet, target,
+                                   message.message_thread_id if topic_of(message) else None,
+                                   now)
     except rules.BetRefused as refused:
         await message.reply(t(lang, refused.reason, limit=refused.limit))
         return
@@ -147,8 +150,9 @@ async def _refuse(query: CallbackQuery, lang: str, refused: GameRefused) -> None
 
 
 async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
-                      player: users.User | None, lang: str, store: Store, clock: Clock,
-                      cards: Cards, duels: DuelRunner, jobs: Jobs, mailer: Mailer) -> None:
+                      player: users.User | None, lang: str, update_id: int, store: Store,
+                      clock: Clock, cards: Cards, duels: DuelRunner, jobs: Jobs,
+                      mailer: Mailer) -> None:
     lobby_id = callback_data.lobby_id
     if not accepted(player):
         # Telegram opens this link for the presser: the private chat, with the terms.
@@ -158,8 +162,9 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
         await query.answer(t(lang, "members_only"), show_alert=True)
         return
     try:
-        entered = await store.write(join_unit, query.from_user, lobby_id,
-                                    query.message.chat.id, int(clock()))
+        now = int(clock())
+        entered = await write_once(store, update_id, now, join_unit, query.from_user,
+                                   lobby_id, query.message.chat.id, now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
@@ -169,11 +174,12 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
 
 async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCancel, lang: str,
                         store: Store, clock: Clock, cards: Cards, jobs: Jobs,
-                        mailer: Mailer) -> None:
+                        mailer: Mailer, update_id: int) -> None:
+    now = int(clock())
     try:
-        lobby = await store.write(challenges.withdraw, callback_data.lobby_id,
-                                  query.from_user.id, chat_id=query.message.chat.id,
-                                  now=int(clock()))
+        lobby = await write_once(store, update_id, now, challenges.withdraw,
+                                 callback_data.lobby_id, query.from_user.id,
+                                 chat_id=query.message.chat.id, now=now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
@@ -183,12 +189,13 @@ async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCanc
 
 
 async def start_button(query: CallbackQuery, callback_data: keyboards.GroupStart, lang: str,
-                       store: Store, clock: Clock, cards: Cards, duels: DuelRunner, jobs: Jobs,
-                       mailer: Mailer) -> None:
+                       update_id: int, store: Store, clock: Clock, cards: Cards,
+                       duels: DuelRunner, jobs: Jobs, mailer: Mailer) -> None:
+    now = int(clock())
     try:
-        lobby = await store.write(challenges.start_early, callback_data.lobby_id,
-                                  query.from_user.id, chat_id=query.message.chat.id,
-                                  now=int(clock()))
+        lobby = await write_once(store, update_id, now, challenges.start_early,
+                                 callback_data.lobby_id, query.from_user.id,
+                                 chat_id=query.message.chat.id, now=now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
@@ -206,13 +213,14 @@ def _rematch(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int
 
 async def rematch_button(query: CallbackQuery, callback_data: keyboards.Rematch,
                          player: users.User | None, lang: str, store: Store, clock: Clock,
-                         cards: Cards, jobs: Jobs) -> None:
+                         cards: Cards, jobs: Jobs, update_id: int) -> None:
     if not accepted(player):
         await query.answer(url=await deep_link(query.bot, "g0"))
         return
     try:
-        entered = await store.write(_rematch, query.from_user, callback_data.lobby_id,
-                                    query.message.chat.id, int(clock()))
+        now = int(clock())
+        entered = await write_once(store, update_id, now, _rematch, query.from_user,
+                                   callback_data.lobby_id, query.message.chat.id, now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return

@@ -22,6 +22,7 @@ from ludice.bot.texts import t
 from ludice.bot.transport.middlewares import GROUP_CHATS
 from ludice.db import Store
 from ludice.groups import Group
+from ludice.redelivery import write_once
 from ludice.rules import GAMES
 
 Clock = Callable[[], float]
@@ -63,10 +64,13 @@ def make_router() -> Router:
     hints = Hints()
 
     async def on_dice(message: Message, group: Group | None, store: Store, clock: Clock,
-                      duels: DuelRunner) -> None:
+                      duels: DuelRunner, update_id: int) -> None:
         if group is None or message.from_user.is_bot:
             return
-        outcome = await store.write(_throw, message, int(clock()))
+        # Recorded: a die from round 1 delivered again after a restart must not count as
+        # the same player's throw in a tie-break round.
+        now = int(clock())
+        outcome = await write_once(store, update_id, now, _throw, message, now)
         if outcome is None:
             return
         if outcome.counted:

@@ -77,10 +77,7 @@ TEXTS: dict[str, str] = {
         "is listed here. Ask an admin to remove your data."
     ),
     "choose_game": "Choose a game:",
-    "bet_prompt": (
-        "{emoji} <b>{game}</b>. Play for fun, never chase losses.\n"
-        "Choose your bet or type an amount ({min_bet}–{max_bet}). Balance: {balance}."
-    ),
+    "bet_prompt": "{emoji} <b>{game}</b>. Play for fun, never chase losses.\nChoose your bet or type an amount ({min_bet}–{max_bet}). Balance: {balance}.",
     "not_a_number": "A bet is a whole number of credits, like 50.",
     "below_min": "The smallest bet is {limit} {limit:plural:credit|credits}.",
     "above_max": "The largest bet is {limit} {limit:plural:credit|credits}.",
@@ -88,10 +85,7 @@ TEXTS: dict[str, str] = {
     "unknown_game": "That game is not available here.",
     "already_in_lobby": "You are already in lobby #{lobby_id}. Finish it or /leave first.",
     "banned": "Your account is suspended: {reason}",
-    "lobby_waiting": (
-        "{emoji} Lobby #{lobby_id}: {bet} {bet:plural:credit|credits} staked. Waiting for an opponent…\n"
-        "It expires in {minutes} min ({expires_at} UTC) and then your stake comes back."
-    ),
+    "lobby_waiting": "{emoji} Lobby #{lobby_id}: {bet} {bet:plural:credit|credits} staked. Waiting for an opponent…\nIt expires in {minutes} min ({expires_at} UTC) and then your stake comes back.",
     "leave_button": "🚪 Leave",
     "lobby_left": "You left lobby #{lobby_id}. {bet} {bet:plural:credit is|credits are} back. Balance: {balance}.",
     "lobby_left_other": "Lobby #{lobby_id} was withdrawn; your {bet} {bet:plural:credit is|credits are} back. Balance: {balance}.",
@@ -111,11 +105,7 @@ TEXTS: dict[str, str] = {
     "duel_result_loss": "{rolls}\n{winners} wins the pot of {pot}. You lose {loss}. Balance: <b>{balance}</b>.",
     "duel_result_split": "🤝 {rolls}\nStill tied: the pot of {pot} is split, you get {payout}{fee_note}. Balance: <b>{balance}</b>.",
     "fee_note": ", house fee {fee}",
-    "profile": (
-        "👤 <b>{name}</b>\nBalance: <b>{balance}</b> {balance:plural:credit|credits}\n"
-        "Games: {games} · wins {wins} · losses {losses} · draws {draws}\n"
-        "Win rate: {win_rate}% · net result: {net:+d}"
-    ),
+    "profile": "👤 <b>{name}</b>\nBalance: <b>{balance}</b> {balance:plural:credit|credits}\nGames: {games} · wins {wins} · losses {losses} · draws {draws}\nWin rate: {win_rate}% · net result: {net:+d}",
     "history_title": "<b>Your latest credit movements</b>",
     "history_empty": "No credit movements yet.",
     "h_welcome": "Welcome bonus",
@@ -175,13 +165,7 @@ TEXTS: dict[str, str] = {
     "group_off_status": "ludice is off in this group. A group admin can turn it on with /ludice on.",
     "group_on": "✅ Play is on! Challenge the chat with /duel 50 (or /duel 50 🎯 for another game), or reply to someone's message with /duel 50 to challenge only them. Leaderboard: /top.",
     "group_off_done": "Play is off. Open challenges refunded: {count}. Duels already rolling finish as usual.",
-    "group_settings": (
-        "⚙️ <b>ludice in {title}</b>: play is {state}\n"
-        "Games: {games}\nBets: {min_bet}–{max_bet} {max_bet:plural:credit|credits}\nLobby size: {seats} {seats:plural:player|players}\n"
-        "Mode: {mode}\nTopic: {topic}\nLanguage: {language}\n\n"
-        "<i>Admins:</i> /ludice on|off · games 🎲 🎯 …|all · bets MIN MAX|default · seats 2–6 · "
-        "throw on|off · turn SECONDS · topic [off] · lang en|ru"
-    ),
+    "group_settings": "⚙️ <b>ludice in {title}</b>: play is {state}\nGames: {games}\nBets: {min_bet}–{max_bet} {max_bet:plural:credit|credits}\nLobby size: {seats} {seats:plural:player|players}\nMode: {mode}\nTopic: {topic}\nLanguage: {language}\n\n<i>Admins:</i> /ludice on|off · games 🎲 🎯 …|all · bets MIN MAX|default · seats 2–6 · throw on|off · turn SECONDS · topic [off] · lang en|ru",
     "state_on": "<b>on</b>",
     "state_off": "<b>off</b>",
     "mode_bot": "the bot rolls for everyone",
@@ -254,6 +238,9 @@ TEXTS: dict[str, str] = {
     "why_moved": "the group was upgraded to a supergroup; challenge again there",
     "why_telegram_error": "Telegram failed while a die was being rolled, so nobody can be sure which die counts",
     "group_called_off": "⚠️ Challenge #{lobby_id} is off: Telegram failed while a die was being rolled, so nobody can be sure which die counts. Every stake was refunded.",
+    "why_interrupted": "the bot stopped while a die was being rolled, so nobody can be sure which die counts",
+    "group_interrupted": "⚠️ Challenge #{lobby_id} is off: the bot stopped while a die was being rolled, so nobody can be sure which die counts. Every stake was refunded.",
+    "group_relayed": "📣 From <b>{group}</b> (the bot could not post this there):",
     "group_finished_privately": "{emoji} Challenge #{lobby_id} in {group} could not be played out in the group ({why}). The dice already rolled stand; the ones still missing were rolled fairly by the ludice server.",
     "round_line": "Round {round}: {rolls}",
     "members_only": "Only members of this group can join its challenges.",

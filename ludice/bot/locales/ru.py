@@ -85,10 +85,7 @@ TEXTS: dict[str, str] = {
         "Попросите админа удалить ваши данные."
     ),
     "choose_game": "Выберите игру:",
-    "bet_prompt": (
-        "{emoji} <b>{game}</b>. Играйте ради удовольствия, не отыгрывайтесь.\n"
-        "Выберите ставку или введите сумму ({min_bet}–{max_bet}). Баланс: {balance}."
-    ),
+    "bet_prompt": "{emoji} <b>{game}</b>. Играйте ради удовольствия, не отыгрывайтесь.\nВыберите ставку или введите сумму ({min_bet}–{max_bet}). Баланс: {balance}.",
     "not_a_number": "Ставка — целое число кредитов, например 50.",
     "below_min": "Минимальная ставка — {limit} {limit:plural:кредит|кредита|кредитов}.",
     "above_max": "Максимальная ставка — {limit} {limit:plural:кредит|кредита|кредитов}.",
@@ -96,10 +93,7 @@ TEXTS: dict[str, str] = {
     "unknown_game": "Эта игра здесь недоступна.",
     "already_in_lobby": "Вы уже в лобби #{lobby_id}. Доиграйте или сначала /leave.",
     "banned": "Ваш аккаунт заблокирован: {reason}",
-    "lobby_waiting": (
-        "{emoji} Лобби #{lobby_id}: ставка {bet} {bet:plural:кредит|кредита|кредитов}. Ждём соперника…\n"
-        "Истекает через {minutes} мин ({expires_at} UTC), затем ставка вернётся."
-    ),
+    "lobby_waiting": "{emoji} Лобби #{lobby_id}: ставка {bet} {bet:plural:кредит|кредита|кредитов}. Ждём соперника…\nИстекает через {minutes} мин ({expires_at} UTC), затем ставка вернётся.",
     "leave_button": "🚪 Выйти",
     "lobby_left": "Вы вышли из лобби #{lobby_id}, ваша ставка {bet} {bet:plural:кредит|кредита|кредитов} возвращена. Баланс: {balance}.",
     "lobby_left_other": "Лобби #{lobby_id} отозвано; ваша ставка {bet} {bet:plural:кредит|кредита|кредитов} возвращена. Баланс: {balance}.",
@@ -119,11 +113,7 @@ TEXTS: dict[str, str] = {
     "duel_result_loss": "{rolls}\n{winners} забирает банк {pot}. Вы проиграли {loss}. Баланс: <b>{balance}</b>.",
     "duel_result_split": "🤝 {rolls}\nСнова ничья: банк {pot} делится, вам {payout}{fee_note}. Баланс: <b>{balance}</b>.",
     "fee_note": ", комиссия {fee}",
-    "profile": (
-        "👤 <b>{name}</b>\nБаланс: <b>{balance}</b> {balance:plural:кредит|кредита|кредитов}\n"
-        "Игр: {games} · побед {wins} · поражений {losses} · ничьих {draws}\n"
-        "Доля побед: {win_rate}% · итог: {net:+d}"
-    ),
+    "profile": "👤 <b>{name}</b>\nБаланс: <b>{balance}</b> {balance:plural:кредит|кредита|кредитов}\nИгр: {games} · побед {wins} · поражений {losses} · ничьих {draws}\nДоля побед: {win_rate}% · итог: {net:+d}",
     "history_title": "<b>Последние движения кредитов</b>",
     "history_empty": "Движений кредитов пока нет.",
     "h_welcome": "Приветственный бонус",
@@ -183,13 +173,7 @@ TEXTS: dict[str, str] = {
     "group_off_status": "ludice в этой группе выключен. Админ группы может включить его: /ludice on.",
     "group_on": "✅ Игра включена! Бросьте вызов чату: /duel 50 (или /duel 50 🎯 для другой игры), или ответьте на чьё-то сообщение /duel 50, чтобы вызвать только этого человека. Рейтинг: /top.",
     "group_off_done": "Игра выключена. Возвращено открытых вызовов: {count}. Начатые дуэли доиграются как обычно.",
-    "group_settings": (
-        "⚙️ <b>ludice в {title}</b>: игра {state}\n"
-        "Игры: {games}\nСтавки: {min_bet}–{max_bet} {max_bet:plural:кредит|кредита|кредитов}\nРазмер лобби: {seats} {seats:plural:игрок|игрока|игроков}\n"
-        "Режим: {mode}\nТема: {topic}\nЯзык: {language}\n\n"
-        "<i>Админам:</i> /ludice on|off · games 🎲 🎯 …|all · bets МИН МАКС|default · seats 2–6 · "
-        "throw on|off · turn СЕКУНДЫ · topic [off] · lang en|ru"
-    ),
+    "group_settings": "⚙️ <b>ludice в {title}</b>: игра {state}\nИгры: {games}\nСтавки: {min_bet}–{max_bet} {max_bet:plural:кредит|кредита|кредитов}\nРазмер лобби: {seats} {seats:plural:игрок|игрока|игроков}\nРежим: {mode}\nТема: {topic}\nЯзык: {language}\n\n<i>Админам:</i> /ludice on|off · games 🎲 🎯 …|all · bets МИН МАКС|default · seats 2–6 · throw on|off · turn СЕКУНДЫ · topic [off] · lang en|ru",
     "state_on": "<b>включена</b>",
     "state_off": "<b>выключена</b>",
     "mode_bot": "бот бросает за всех",
@@ -262,6 +246,9 @@ TEXTS: dict[str, str] = {
     "why_moved": "группа стала супергруппой; бросьте вызов заново",
     "why_telegram_error": "Telegram дал сбой во время броска, и нельзя точно сказать, какой кубик считается",
     "group_called_off": "⚠️ Вызов #{lobby_id} отменён: Telegram дал сбой во время броска, и нельзя точно сказать, какой кубик считается. Все ставки возвращены.",
+    "why_interrupted": "бот остановился во время броска, и нельзя точно сказать, какой кубик считается",
+    "group_interrupted": "⚠️ Вызов #{lobby_id} отменён: бот остановился во время броска, и нельзя точно сказать, какой кубик считается. Все ставки возвращены.",
+    "group_relayed": "📣 Из <b>{group}</b> (бот не смог написать это туда):",
     "group_finished_privately": "{emoji} Вызов #{lobby_id} в {group} не удалось доиграть в группе ({why}). Уже брошенные кубики остаются в силе, недостающие честно бросил сервер ludice.",
     "round_line": "Раунд {round}: {rolls}",
     "members_only": "Вступать в вызовы группы могут только её участники.",

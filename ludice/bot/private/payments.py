@@ -20,6 +20,7 @@ from ludice.bot import keyboards
 from ludice.bot.texts import button_texts, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
+from ludice.redelivery import write_once
 from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
@@ -105,6 +106,8 @@ async def pre_checkout(query: PreCheckoutQuery, store: Store, clock: Clock) -> N
 
 async def successful_payment(message: Message, store: Store, mailer: Mailer,
                              clock: Clock) -> None:
+    # Keyed by Telegram's charge id, not by the update: the same payment found by
+    # reconciliation (another path, no update) must be credited once too.
     paid = message.successful_payment
     await store.write(payments.credit, paid.telegram_payment_charge_id, message.from_user.id,
                       paid.invoice_payload, paid.total_amount, now=int(clock()))
@@ -115,9 +118,11 @@ def _claim(conn: sqlite3.Connection, user_id: int, now: int) -> int:
     return users.claim_daily(conn, user_id, load(conn).daily_bonus, now)
 
 
-async def _bonus(reply: Callable, user_id: int, lang: str, store: Store, clock: Clock) -> None:
+async def _bonus(reply: Callable, user_id: int, lang: str, store: Store, clock: Clock,
+                 update_id: int) -> None:
+    now = int(clock())
     try:
-        balance = await store.write(_claim, user_id, int(clock()))
+        balance = await write_once(store, update_id, now, _claim, user_id, now)
     except users.BonusNotDue as not_due:
         wait = max(0, not_due.next_at - int(clock()))
         await reply(t(lang, "bonus_not_due", hours=wait // 3600, minutes=wait % 3600 // 60,
@@ -129,15 +134,17 @@ async def _bonus(reply: Callable, user_id: int, lang: str, store: Store, clock: 
     await reply(t(lang, "bonus_granted", balance=balance))
 
 
-async def cmd_bonus(message: Message, lang: str, store: Store, clock: Clock) -> None:
-    await _bonus(message.answer, message.from_user.id, lang, store, clock)
+async def cmd_bonus(message: Message, lang: str, store: Store, clock: Clock,
+                    update_id: int) -> None:
+    await _bonus(message.answer, message.from_user.id, lang, store, clock, update_id)
 
 
-async def bonus_button(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
+async def bonus_button(query: CallbackQuery, lang: str, store: Store, clock: Clock,
+                       update_id: int) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
 
-    await _bonus(reply, query.from_user.id, lang, store, clock)
+    await _bonus(reply, query.from_user.id, lang, store, clock, update_id)
 
 
 async def cmd_paysupport(message: Message, lang: str, store: Store) -> None:

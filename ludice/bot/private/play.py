@@ -21,6 +21,7 @@ from ludice.bot.texts import button_texts, game_title, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
+from ludice.redelivery import write_once
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
@@ -42,13 +43,14 @@ def _enter(conn: sqlite3.Connection, sender: User, game: str, bet: int, now: int
 
 async def _play(message: Message, sender: User, game: str, bet_text: str, *, lang: str,
                 store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
-                state: FSMContext, refuse: Callable[[str], Awaitable] | None = None) -> bool:
+                state: FSMContext, update_id: int,
+                refuse: Callable[[str], Awaitable] | None = None) -> bool:
     """Enter matchmaking; a refusal goes to `refuse` (default: a reply). True if entered."""
     refuse = refuse or message.answer
     now = int(clock())
     try:
         bet = rules.parse_bet(bet_text)
-        entered = await store.write(_enter, sender, game, bet, now)
+        entered = await write_once(store, update_id, now, _enter, sender, game, bet, now)
     except rules.BetRefused as refused:
         await refuse(t(lang, refused.reason, limit=refused.limit))
         return False
@@ -89,11 +91,11 @@ async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, stor
 
 async def cmd_play(message: Message, command: CommandObject, lang: str, store: Store,
                    settings: Settings, duels: DuelRunner, jobs: Jobs, clock: Clock,
-                   state: FSMContext) -> None:
+                   state: FSMContext, update_id: int) -> None:
     game = "darts" if command.command.lower() == "darts" else "dice"
     if command.args:
         await _play(message, message.from_user, game, command.args, lang=lang, store=store,
-                    duels=duels, jobs=jobs, clock=clock, state=state)
+                    duels=duels, jobs=jobs, clock=clock, state=state, update_id=update_id)
     elif command.command.lower() == "play":
         await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
     else:
@@ -115,7 +117,7 @@ async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame,
 
 async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet, lang: str,
                      store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
-                     state: FSMContext) -> None:
+                     state: FSMContext, update_id: int) -> None:
     if not isinstance(query.message, Message):
         await query.answer(t(lang, "stale_button"), show_alert=True)
         return
@@ -125,31 +127,32 @@ async def choose_bet(query: CallbackQuery, callback_data: keyboards.ChooseBet, l
 
     if await _play(query.message, query.from_user, callback_data.game,
                    str(callback_data.amount), lang=lang, store=store, duels=duels, jobs=jobs,
-                   clock=clock, state=state, refuse=refuse):
+                   clock=clock, state=state, update_id=update_id, refuse=refuse):
         await query.answer()
 
 
 async def typed_bet(message: Message, state: FSMContext, lang: str, store: Store,
-                    duels: DuelRunner, jobs: Jobs, clock: Clock) -> None:
+                    duels: DuelRunner, jobs: Jobs, clock: Clock, update_id: int) -> None:
     game = (await state.get_data()).get("game", "dice")
     await _play(message, message.from_user, game, message.text, lang=lang, store=store,
-                duels=duels, jobs=jobs, clock=clock, state=state)
+                duels=duels, jobs=jobs, clock=clock, state=state, update_id=update_id)
 
 
 async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, mailer: Mailer,
-                    clock: Clock) -> None:
+                    clock: Clock, update_id: int) -> None:
     await _leave(message.answer, message.from_user, None, lang=lang, store=store, jobs=jobs,
-                 mailer=mailer, clock=clock)
+                 mailer=mailer, clock=clock, update_id=update_id)
 
 
 async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
-                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
+                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock,
+                       update_id: int) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
         await keyboards.drop(query)
 
     await _leave(reply, query.from_user, callback_data.lobby_id, lang=lang, store=store,
-                 jobs=jobs, mailer=mailer, clock=clock)
+                 jobs=jobs, mailer=mailer, clock=clock, update_id=update_id)
 
 
 def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
@@ -160,9 +163,11 @@ def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, no
 
 
 async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: str,
-                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock) -> None:
+                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock, update_id: int) -> None:
+    now = int(clock())
     try:
-        lobby, balance = await store.write(_leave_unit, sender, lobby_id, int(clock()))
+        lobby, balance = await write_once(store, update_id, now, _leave_unit, sender,
+                                          lobby_id, now)
     except games.GameRefused as refused:
         await reply(t(lang, refused.reason, **refused.details))
         return

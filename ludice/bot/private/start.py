@@ -15,6 +15,7 @@ from ludice.bot.group.invite import lobby_from, offer
 from ludice.bot.players import accepted
 from ludice.bot.texts import button_texts, t
 from ludice.db import Store
+from ludice.redelivery import write_once
 from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
@@ -41,9 +42,11 @@ async def welcome_text(store: Store, user_id: int, lang: str, first: bool, bonus
     return t(lang, "welcome", bonus_line=bonus_line, balance=balance)
 
 
-async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clock) -> None:
+async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clock,
+                       update_id: int) -> None:
     sender = query.from_user
-    first, bonus = await store.write(_register, sender, int(clock()))
+    now = int(clock())
+    first, bonus = await write_once(store, update_id, now, _register, sender, now)
     await query.answer()
     await keyboards.drop(query)
     await query.bot.send_message(sender.id, await welcome_text(store, sender.id, lang, first,
@@ -52,9 +55,9 @@ async def accept_terms(query: CallbackQuery, lang: str, store: Store, clock: Clo
 
 
 async def accept_from_group(query: CallbackQuery, callback_data: keyboards.AcceptFromGroup,
-                            lang: str, store: Store, clock: Clock) -> None:
+                            lang: str, store: Store, clock: Clock, update_id: int) -> None:
     """Accepting after a group's deep link: then the challenge the player came for."""
-    await accept_terms(query, lang, store, clock)
+    await accept_terms(query, lang, store, clock, update_id)
     await offer(query.bot, query.from_user.id, callback_data.lobby_id, lang, store, clock)
 
 

@@ -1,7 +1,8 @@
 """Sends what the domain left in the outbox, in each recipient's language (a group's own
 language for a group), oldest first per chat, and marks each message done. A message that
 fails for a passing reason stays pending and goes out on the next round; one Telegram refuses
-for good (bot blocked, chat gone) is marked with the error instead of being retried forever.
+for good (bot blocked, chat gone) is marked with the error instead of being retried forever,
+and if it was a group's news of a lobby, each player gets it privately instead.
 
 Each chat has its own sender task, so a group held back by its pacing
 (ludice.bot.transport.pacing) or a 429 never delays anybody else's messages, and one chat's
@@ -15,18 +16,21 @@ import logging
 import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import InlineKeyboardMarkup
 
 from ludice import outbox
-from ludice.bot.texts import language, render_outbox
+from ludice.bot.texts import language, render_outbox, t
 from ludice.db import Store
 
 log = logging.getLogger(__name__)
-REFUSED = (TelegramForbiddenError, TelegramBadRequest)
+# Refused for good: blocked, removed, no right to post, chat gone, or a group that became a
+# supergroup (its old chat id takes nothing any more).
+REFUSED = (TelegramForbiddenError, TelegramBadRequest, TelegramMigrateToChat)
 # (language, text key, params) -> the text and buttons of a group message
 GroupRenderer = Callable[[str, str, dict[str, Any]], tuple[str, InlineKeyboardMarkup | None]]
 
@@ -124,7 +128,11 @@ class Mailer:
                     log.warning("outbox message %s to %s not sent yet: %s", message.id,
                                 message.chat_id, exc)
                     return done
-                await self.store.write(outbox.mark_done, message.id, int(self.clock()), error)
+                if error is None:
+                    await self.store.write(outbox.mark_done, message.id, int(self.clock()))
+                elif await self.store.write(outbox.refused, message.id, int(self.clock()),
+                                            error):
+                    self.kick()  # the players' private copies are pending now
                 done += 1
             if chat_id not in self._again:
                 return done
@@ -135,6 +143,14 @@ class Mailer:
         if message.text_key == "group_card":
             if self.redraw is not None:
                 await self.redraw(message.params["lobby_id"])
+            return
+        if message.text_key == "group_relayed":
+            # What the group would have read, in the player's language, under the group's name,
+            # without the group's buttons.
+            params = message.params
+            text, _buttons = self.render_group(lang, params["key"], params["params"])
+            heading = t(lang, "group_relayed", group=escape(params["group"]))
+            await self.bot.send_message(message.chat_id, f"{heading}\n{text}")
             return
         if message.chat_id > 0:
             await self.bot.send_message(message.chat_id,

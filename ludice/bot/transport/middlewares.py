@@ -1,6 +1,8 @@
-"""Per-update work: drop redelivered updates, track in-flight handlers so a stop can wait
-for them, load the player, the settings and (in a group) the group, hold back users who have
-not accepted the terms, and throttle game actions. Nothing here writes to the database."""
+"""Per-update work: drop updates this process saw already, hand handlers the update id (an
+update that moves money or lobbies records it with its effect: ludice.redelivery, the
+dedupe that survives a crash), track in-flight handlers so a stop can wait for them, load
+the player, the settings and (in a group) the group, hold back users who have not accepted
+the terms, and throttle game actions. Nothing here writes to the database."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class UpdateGuard(BaseMiddleware):
         self._seen[event.update_id] = None
         if len(self._seen) > self._remember:
             self._seen.popitem(last=False)
+        data["update_id"] = event.update_id
         task = asyncio.current_task()
         if task is not None:
             self.in_flight.add(task)

@@ -1,0 +1,117 @@
+"""Crash points, end to end: the bot dies right after Telegram posted a die, before the bot
+recorded its value. The player has seen that die, so the restart must not roll another one
+for the same turn: the game is called off, every stake refunded, everyone told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botharness import (
+    GROUP,
+    FakeClock,
+    Running,
+    _handler,
+    accept_terms,
+    card_of,
+    group_say,
+    kill,
+    open_group,
+    prepare_db,
+    settle,
+    start_bot,
+    telegram_rules,
+)
+from fakeapi import FakeTelegram
+
+
+def die_on_die(fake: FakeTelegram, victim: list[Running], number: int) -> None:
+    """The `number`-th die (1 = the first) reaches its chat, then the bot is killed before it
+    hears the answer: the value is on the player's screen and nowhere in the database."""
+    inner = _handler(fake, "sendDice")
+    seen = 0
+
+    async def land_then_kill(p: dict[str, Any]) -> Any:
+        nonlocal seen
+        sent = inner(p)
+        seen += 1
+        if seen == number:
+            fake.set_response("sendDice", inner)
+            await kill(victim[0])
+        return sent
+
+    fake.set_response("sendDice", land_then_kill)
+
+
+async def test_a_private_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        telegram_rules(fake)
+        first = await start_bot(fake, db_path, clock)
+        victim = [first]
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        fake.script_dice(5, 1)
+        die_on_die(fake, victim, 2)  # Alice's die is recorded; Bob sees his 1, then the kill
+        fake.send_text(1, "/dice 30")
+        await fake.wait_text(1, "Waiting for an opponent")
+        fake.send_text(2, "/dice 30")
+        await fake.wait_for(lambda: first.task.done(), timeout=10)
+        assert first.sql("SELECT user_id, value FROM rolls") == [(1, 5)]
+        assert len(fake.sent(2, "sendDice")) == 1
+
+        second = await start_bot(fake, db_path, clock)
+        try:
+            for user_id in (1, 2):
+                told = await fake.wait_text(user_id, "Duel #1 was called off")
+                assert "the bot stopped while a die was being rolled" in told
+                assert "30 credits are back. Balance: 100" in told
+            await settle(second)
+            assert len(fake.sent(method="sendDice")) == 2  # Bob's die was never rolled again
+            assert second.sql("SELECT status, cancel_reason FROM lobbies") == [
+                ("cancelled", "interrupted")]
+            assert second.balance(1) == 100 and second.balance(2) == 100
+            assert second.balance(-2) == 0
+            await second.app.jobs.sweep()  # nothing left to resume
+            await settle(second)
+            assert len(fake.sent(method="sendDice")) == 2
+        finally:
+            await second.stop()
+        assert second.audit() == []
+
+
+async def test_a_group_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        telegram_rules(fake)
+        first = await start_bot(fake, db_path, clock)
+        victim = [first]
+        await open_group(first)
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        fake.script_dice(2, 6)
+        die_on_die(fake, victim, 1)  # the group sees Alice's 2, the bot never hears it
+        group_say(fake, 1, "/duel 30")
+        await fake.wait_for(lambda: card_of(fake, 1))
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        await fake.wait_for(lambda: first.task.done(), timeout=10)
+        assert first.sql("SELECT count(*) FROM rolls") == [(0,)]
+
+        second = await start_bot(fake, db_path, clock)
+        try:
+            note = await fake.wait_text(GROUP, "Challenge #1 is off")
+            assert "the bot stopped while a die was being rolled" in note
+            for user_id in (1, 2):
+                told = await fake.wait_text(user_id, "Challenge #1 in Dice Club was called off")
+                assert "30 credits are back" in told
+            await settle(second)
+            assert len(fake.sent(GROUP, "sendDice")) == 1  # no second die for Alice
+            assert second.sql("SELECT status, cancel_reason FROM lobbies") == [
+                ("cancelled", "interrupted")]
+            assert second.balance(1) == 100 and second.balance(2) == 100
+        finally:
+            await second.stop()
+        assert second.audit() == []
