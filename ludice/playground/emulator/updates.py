@@ -1,0 +1,63 @@
+"""The bot's update queue as getUpdates serves it: long polling, confirmation by offset, and
+redelivery of whatever was fetched but not confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class _Queued:
+    update: dict[str, Any]
+    fetched: bool = False
+
+
+@dataclass
+class UpdateQueue:
+    pushed: list[dict[str, Any]] = field(default_factory=list)
+    last_id: int = 0
+    _queue: list[_Queued] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _closing: bool = False
+
+    def push(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update; without an update_id it gets the next one. An update_id already
+        used is delivered again (Telegram redelivers unconfirmed updates)."""
+        if "update_id" not in update:
+            update = {"update_id": self.last_id + 1, **update}
+        self.last_id = max(self.last_id, update["update_id"])
+        self._queue.append(_Queued(update))
+        self.pushed.append(update)
+        self._wake.set()
+        self._wake = asyncio.Event()
+        return update
+
+    def delivered(self) -> bool:
+        """Everything pushed was fetched and confirmed."""
+        return not self._queue
+
+    def close(self) -> None:
+        # Release pending long polls, otherwise a server shutdown waits for them to time out.
+        self._closing = True
+        self._wake.set()
+
+    async def fetch(self, offset: int, limit: int, timeout: float) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        # Fetched updates below offset are confirmed and forgotten; never-fetched ones are
+        # still delivered, so an old update_id pushed again arrives as a duplicate.
+        self._queue = [q for q in self._queue
+                       if not (q.fetched and q.update["update_id"] < offset)]
+        while not self._queue and not self._closing:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), remaining)
+        batch = self._queue[:limit]
+        for queued in batch:
+            queued.fetched = True
+        return [queued.update for queued in batch]
