@@ -34,6 +34,7 @@ def playground(
 ) -> None:
     """Play ludice in the browser: no token, no Telegram, fully offline."""
     import asyncio
+    import contextlib
     import logging
     import webbrowser
 
@@ -59,8 +60,8 @@ def playground(
         if not no_browser:
             webbrowser.open(url)
 
-    try:
+    # Ctrl-C is a signal the playground handles (a clean stop); a second one while it
+    # stops interrupts asyncio.run, which cancels what is left.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Playground(options).run(on_ready=ready))
-    except KeyboardInterrupt:
-        pass  # asyncio.run already cancelled the playground, which stopped cleanly
     typer.echo("ludice playground stopped")

@@ -23,7 +23,8 @@ from ludice import settings as game_settings
 from ludice.bot.app import Application
 from ludice.config import Config
 from ludice.playground.accounts import AccountView
-from ludice.playground.cast import GROUP_ID, Cast
+from ludice.playground.cast import GROUP_ID, STARTING_STARS, Cast
+from ludice.playground.emulator import Emulator
 from ludice.playground.web import Pages
 
 log = logging.getLogger("ludice.playground")
@@ -75,8 +76,6 @@ class Playground:
         self.players: Any = None
 
     async def start(self) -> str:
-        from ludice.playground.emulator import Emulator  # noqa: PLC0415
-
         if self.options.db_path is None:
             self._tempdir = tempfile.mkdtemp(prefix="ludice-playground-")
             self.db_path = Path(self._tempdir) / "ludice.db"
@@ -84,8 +83,11 @@ class Playground:
             self.db_path = self.options.db_path
         try:
             bot_in_group = await asyncio.to_thread(_prepare, self.db_path, self.options.settings)
-            self.emulator = Emulator(token=TOKEN, bot_username=BOT_USERNAME)
+            self.emulator = Emulator(token=TOKEN, bot_username=BOT_USERNAME, bot_name="ludice",
+                                     rate_limits=self.options.rate_limits,
+                                     initial_stars=STARTING_STARS)
             self.cast = Cast(self.emulator)
+            self.cast.announce = self._events.put_nowait
             conn = db.open_db(self.db_path)
             try:
                 self.cast.build(conn, bot_in_group)
@@ -96,11 +98,13 @@ class Playground:
             self.emulator.subscribe(self._on_emulator_event)
             await self._serve_http()
             await self._start_bot()
+            if not bot_in_group:
+                self.cast.open_play()
             await self._refresh_accounts()
             self._tasks += [asyncio.create_task(self._pump(), name="playground-pump"),
                             asyncio.create_task(self._account_loop(), name="playground-accounts")]
             if self.options.bots:
-                from ludice.playground.players import Players  # noqa: PLC0415
+                from ludice.playground.players import Players
 
                 self.players = Players(self.cast, self.options.bots, self.options.bot_pace)
                 await self.players.start()
@@ -123,6 +127,7 @@ class Playground:
         self.url = f"http://{host}:{port}/"
         self.api_url = f"http://127.0.0.1:{port}" if self.options.host in (
             "0.0.0.0", "::", "") else self.url.rstrip("/")
+        self.emulator.base_url = self.api_url
 
     async def _start_bot(self) -> None:
         config = Config(token=TOKEN, db_path=self.db_path, api_url=self.api_url,
@@ -142,7 +147,7 @@ class Playground:
     def _on_emulator_event(self, event: dict[str, Any]) -> None:
         for page_event in self.cast.on_event(event):
             self._events.put_nowait(page_event)
-        if event.get("type") in ("call", "invoice_paid", "stars"):
+        if event.get("type") in ("call", "invoice", "stars"):
             self._accounts_due.set()
 
     async def _pump(self) -> None:
@@ -208,8 +213,7 @@ class Playground:
         if getattr(self, "pages", None) is not None:
             await self.pages.close()
         if self._runner is not None:
-            await self.emulator.close()
-            await self._runner.cleanup()
+            await self._runner.cleanup()  # the emulator releases its long polls on shutdown
             self._runner = None
         if getattr(self, "accounts", None) is not None:
             self.accounts.close()

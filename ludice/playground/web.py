@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ludice.playground.cast import Cast, PageError
+from ludice.playground.emulator import ActionError
 
 log = logging.getLogger("ludice.playground")
 MAX_FRAME = 64 * 1024  # a page's message is a few hundred bytes; more is refused
@@ -121,7 +122,7 @@ class Pages:
             return
         try:
             await perform(self.cast, payload)
-        except PageError as exc:
+        except (PageError, ActionError) as exc:
             await self._error(ws, str(exc))
         except Exception:  # a bug must not take the page's socket down with it
             log.exception("page action failed: %.200s", data)

@@ -138,13 +138,20 @@ export function renderChat(state) {
   document.getElementById("chat-subtitle").textContent = chat?.type === "private"
     ? `bot · @${state.bot?.username ?? ""}` : `${chat?.members.length ?? 0} members`;
   const pane = document.getElementById("messages");
-  const atBottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
   const messages = [...(state.messages.get(chatId)?.values() ?? [])]
     .sort((a, b) => a.message_id - b.message_id);
   pane.replaceChildren(...messages.map((message) => bubble(message, state)));
-  if (atBottom) pane.scrollTop = pane.scrollHeight;
   replyKeyboard(state);
+  if (follow.chat !== chatId) Object.assign(follow, { chat: chatId, bottom: true });
+  if (follow.bottom) pane.scrollTop = pane.scrollHeight;
 }
+
+// New messages scroll into view unless the reader scrolled up to read older ones.
+const follow = { chat: null, bottom: true };
+document.getElementById("messages").addEventListener("scroll", (event) => {
+  const pane = event.target;
+  follow.bottom = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 120;
+});
 
 export function renderComposer(state) {
   const form = document.getElementById("composer");
