@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from ludice import db, ledger
 from ludice.playground.cast import GROUP_ID
 from ludice.playground.server import Playground, PlaygroundOptions
 from ludice.playground.web import MAX_FRAME
@@ -140,6 +141,7 @@ async def test_the_snapshot_shows_the_cast_and_the_group(playground):
      "one bot"),
     ({"type": "deep_link", "persona": ALICE, "url": "javascript:alert(1)"}, "t.me links"),
     ({"type": "add_persona", "name": "", "lang": "en"}, "1 to 32 characters"),
+    ({"type": "rate_limits", "enabled": "yes"}, "true or false"),
     ({"type": "add_persona", "name": "Zed", "lang": "xx"}, "language must be"),
     ({"type": "pay", "persona": ALICE, "chat": ALICE, "message_id": 1}, "invoice"),
     ({"type": "forward", "persona": ALICE, "from_chat": ALICE, "message_id": 999,
@@ -238,3 +240,50 @@ async def test_an_added_player_joins_the_group_and_every_page_hears_of_it(playgr
         chat = await page.next("chat")
     assert persona["id"] in chat["chat"]["members"]
     assert playground.emulator.in_chat(GROUP_ID, persona["id"])
+
+
+async def test_simulated_players_play_private_and_group_duels_on_their_own(tmp_path):
+    running = Playground(PlaygroundOptions(
+        db_path=tmp_path / "ludice.db", settings=FAST, polling_timeout=1, drain_seconds=3,
+        bots=4, bot_pace=0.02))
+    await running.start()
+    try:
+        def settled_lobbies() -> dict[str, int]:
+            conn = sqlite3.connect(running.db_path)
+            try:
+                return dict(conn.execute(
+                    "SELECT CASE WHEN g.lobby_id IS NULL THEN 'private' ELSE 'group' END, count(*)"
+                    " FROM lobbies l LEFT JOIN group_lobbies g ON g.lobby_id = l.id"
+                    " WHERE l.status = 'settled' GROUP BY 1").fetchall())
+            finally:
+                conn.close()
+
+        for _ in range(3000):
+            played = settled_lobbies()
+            if played.get("private") and played.get("group"):
+                break
+            await asyncio.sleep(0.01)
+        assert played.get("private") and played.get("group"), played
+        assert running.players.latencies
+        snapshot = await running.cast.snapshot()
+        assert len(snapshot["personas"]) == 3  # simulated players are not personas
+        group = next(c for c in snapshot["chats"] if c["id"] == GROUP_ID)
+        assert len(group["members"]) == 3
+        assert all(running.emulator.in_chat(GROUP_ID, p) for p in running.players.ids)
+    finally:
+        await running.stop()
+    conn = db.open_db(running.db_path)
+    try:
+        assert ledger.audit(conn) == []
+    finally:
+        conn.close()
+
+
+async def test_the_rate_limits_switch_reaches_the_emulator_and_every_page(playground, page):
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+            playground.url + "ws") as ws:
+        other = Page(ws)
+        assert (await other.next("snapshot"))["rate_limits"] is False
+        await page.ask({"type": "rate_limits", "enabled": True})
+        assert (await other.next("rate_limits"))["enabled"] is True
+    assert playground.emulator.rate_limits is True

@@ -51,6 +51,19 @@ class AccountView:
         async with self._lock:
             return await asyncio.to_thread(self._read, user_ids)
 
+    def _lobby_status(self, user_id: int) -> str | None:
+        row = self._connect().execute(
+            "SELECT l.status FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
+            " WHERE p.user_id = ? AND l.status IN ('open', 'rolling') LIMIT 1",
+            (user_id,)).fetchone()
+        return row[0] if row else None
+
+    async def lobby_status(self, user_id: int) -> str | None:
+        """"open" or "rolling" when the user is in a lobby still in play (what their chat
+        shows them), else None."""
+        async with self._lock:
+            return await asyncio.to_thread(self._lobby_status, user_id)
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

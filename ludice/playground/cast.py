@@ -207,6 +207,8 @@ class Cast:
             return [{"type": "callback_answer", "persona": event["user_id"],
                      "text": event.get("text") or "", "show_alert": bool(event.get("show_alert")),
                      "url": event.get("url")}]
+        if kind == "rate_limits":
+            return [{"type": "rate_limits", "enabled": bool(event.get("enabled"))}]
         if kind == "stars" and event.get("user_id") in self.personas:
             return [{"type": "persona",
                      "persona": self.persona_json(self.personas[event["user_id"]])}]
@@ -261,4 +263,5 @@ class Cast:
             "keyboards": [{"chat_id": c, "keyboard": k} for c, k in self.keyboards.items()],
             "accounts": [self.accounts[p] for p in self.personas if p in self.accounts],
             "calls": self.calls[-200:],
+            "rate_limits": self.emulator.rate_limits,
         }

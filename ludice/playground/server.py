@@ -106,7 +106,8 @@ class Playground:
             if self.options.bots:
                 from ludice.playground.players import Players
 
-                self.players = Players(self.cast, self.options.bots, self.options.bot_pace)
+                self.players = Players(self.cast, self.accounts, self.options.bots,
+                                       self.options.bot_pace)
                 await self.players.start()
         except BaseException:
             await self.stop()
@@ -133,10 +134,7 @@ class Playground:
         config = Config(token=TOKEN, db_path=self.db_path, api_url=self.api_url,
                         polling_timeout=self.options.polling_timeout,
                         drain_seconds=self.options.drain_seconds)
-        # The group's pace is Telegram's 20 a minute only with --rate-limits: the emulator
-        # then enforces it too; otherwise a busy group would wait on a limit nobody imposes.
-        pace = (20, 60.0) if self.options.rate_limits else (10_000, 1.0)
-        self.application = Application(config, group_pace=pace)
+        self.application = Application(config)  # paced as `ludice run` paces itself
         await self.application.setup()
         self._bot_task = asyncio.create_task(self.application.serve(handle_signals=False),
                                              name="playground-bot")

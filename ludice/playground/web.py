@@ -63,6 +63,11 @@ async def perform(cast: Cast, payload: Any) -> None:
                        _int(payload, "message_id"))
     elif kind == "deep_link":
         await cast.deep_link(_int(payload, "persona"), _str(payload, "url", 512))
+    elif kind == "rate_limits":
+        enabled = payload.get("enabled")
+        if not isinstance(enabled, bool):
+            raise PageError("'enabled' must be true or false")
+        cast.emulator.rate_limits = enabled
     elif kind == "add_persona":
         await cast.add_persona(_str(payload, "name", 64), _str(payload, "lang", 8))
     else:

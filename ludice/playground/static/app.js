@@ -77,6 +77,7 @@ function snapshot(data) {
   if (!state.personas.has(state.me)) choosePersonaFromPath(data);
   document.getElementById("calls").replaceChildren();
   appendCalls(data.calls);
+  document.getElementById("rate-limits").checked = data.rate_limits;
   document.getElementById("app").removeAttribute("aria-busy");
   renderAll();
 }
@@ -115,6 +116,7 @@ const HANDLERS = {
   persona: (data) => { state.personas.set(data.persona.id, data.persona); renderAll(); },
   chat: (data) => { state.chats.set(data.chat.id, data.chat); renderAll(); },
   callback_answer: (data) => answered(data),
+  rate_limits: (data) => { document.getElementById("rate-limits").checked = data.enabled; },
   error: (data) => toast(data.message, "error"),
   notice: (data) => toast(data.message),
 };
@@ -192,6 +194,10 @@ function connect() {
     setTimeout(connect, 1000);
   });
 }
+
+document.getElementById("rate-limits").addEventListener("change", (event) => {
+  send({ type: "rate_limits", enabled: event.target.checked });
+});
 
 document.addEventListener("click", (event) => {
   const link = event.target.closest("a[href]");
