@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +17,7 @@ from ludice import db, ledger
 from ludice import settings as game_settings
 from ludice.bot.app import Application
 from ludice.config import Config
-from ludice.playground.emulator import ApiError, Call, Emulator
+from ludice.playground.emulator import ApiError, Call, Emulator, to_html
 
 # Tests run the duel without the animation wait and without the per-user throttle unless a
 # test asks for them.
@@ -196,11 +197,18 @@ def group_say(fake: FakeTelegram, user_id: int, text: str, chat_id: int = GROUP,
 
 
 def card_of(fake: FakeTelegram, lobby_id: int, chat_id: int = GROUP) -> tuple[int, dict] | None:
-    """(message id, message) of the challenge card of `lobby_id`, as it stands now."""
+    """(message id, message) of the challenge card of `lobby_id`, as it stands now (its
+    text as Telegram stores it: markup turned into entities)."""
+    head = re.compile(rf"challenge #{lobby_id}(?!\d)")
     for (chat, message_id), message in sorted(fake.messages.items()):
-        if chat == chat_id and f"challenge #{lobby_id}</b>" in message.get("text", ""):
+        if chat == chat_id and head.search(message.get("text", "")):
             return message_id, message
     return None
+
+
+def shown(message: dict) -> str:
+    """A message's text as a client shows it, formatting back in HTML (`<b>40</b>`)."""
+    return to_html(message.get("text", ""), message.get("entities"))
 
 
 def buttons(message: dict) -> list[str]:

@@ -39,7 +39,7 @@ fresh plain-JSON dict for each of:
                                                      (error_message) / timeout
     {"type": "user", "user"}, {"type": "chat", "chat", ...},
     {"type": "member", "chat_id", "user_id", "status"}, {"type": "rate_limits", "enabled"}
-A listener that raises is logged and skipped; the emulator carries on.
+A listener that raises is logged and unsubscribed; the emulator carries on.
 
 People acting, checked as a Telegram client would (ActionError: refused, nothing changed)
     add_user(first_name, language_code="en", username=None, stars=None) -> User
@@ -76,8 +76,7 @@ Scripting (tests): updates delivered as given, no checks
 from ludice.playground.emulator.html import to_html
 from ludice.playground.emulator.invoices import Outcome
 from ludice.playground.emulator.messages import DICE_RANGES
-from ludice.playground.emulator.people import ActionError
 from ludice.playground.emulator.server import Emulator
-from ludice.playground.emulator.wire import ApiError, Call
+from ludice.playground.emulator.wire import ActionError, ApiError, Call
 
 __all__ = ["DICE_RANGES", "ActionError", "ApiError", "Call", "Emulator", "Outcome", "to_html"]

@@ -218,6 +218,22 @@ def parse(source: str) -> tuple[str, list[dict[str, Any]]]:
     return _Parser(source).run()
 
 
+def trimmed(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Telegram drops white space around a message; entities move and shrink with it."""
+    body = text.strip()
+    if body == text:
+        return text, entities
+    start = _units(text[:len(text) - len(text.lstrip())])
+    end = start + _units(body)
+    kept = []
+    for entity in entities:
+        first = max(entity["offset"], start)
+        last = min(entity["offset"] + entity["length"], end)
+        if last > first:
+            kept.append({**entity, "offset": first - start, "length": last - first})
+    return body, kept
+
+
 def problem(source: str) -> str | None:
     """Why Telegram would refuse `source` with parse_mode HTML (None when it parses)."""
     try:

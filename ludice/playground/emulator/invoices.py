@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ludice.playground.emulator import messages
-from ludice.playground.emulator.wire import ApiError, as_int
+from ludice.playground.emulator.wire import ActionError, ApiError, as_int
 
 if TYPE_CHECKING:
     from ludice.playground.emulator.server import Emulator
@@ -90,8 +90,6 @@ async def pay(em: Emulator, user_id: int, chat_id: int, message_id: int,
     """`user_id` presses "Pay" on the invoice `message_id` in `chat_id`: a pre-checkout query
     goes to the bot; if it answers ok, the stars are taken and a successful_payment message
     follows. Raises ActionError (changing nothing) when the user cannot pay this invoice."""
-    from ludice.playground.emulator.actions import ActionError
-
     em.visible(user_id, chat_id)
     invoice = (em.messages.get((chat_id, message_id)) or {}).get("invoice")
     if invoice is None:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 DICE_RANGES = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+_CAPTIONED = ("photo", "video", "animation", "document", "audio", "voice")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply"
                 " markup are exactly the same as a current content and reply markup of the"
                 " message")
@@ -93,21 +95,41 @@ def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
     return em.store(chat_id, content)
 
 
-def checked_text(p: dict[str, Any], key: str = "text") -> str:
-    text = p.get(key)
-    if not isinstance(text, str) or not text.strip():
-        raise ApiError("Bad Request: message text is empty")
-    if p.get("parse_mode") == "HTML" and (problem := html.problem(text)):
-        raise ApiError(f"Bad Request: can't parse entities: {problem}")
-    if len(text) > MAX_TEXT:
-        raise ApiError("Bad Request: message is too long")
-    return text
+PARSE_MODES = frozenset({"HTML", "Markdown", "MarkdownV2"})
+
+
+def formatted(p: dict[str, Any], key: str = "text", limit: int = MAX_TEXT
+              ) -> dict[str, Any]:
+    """The text (or caption) field and its entities as Telegram stores them: parse mode
+    applied, surrounding white space trimmed; {} for an empty caption."""
+    entities_key = "entities" if key == "text" else "caption_entities"
+    raw = p.get(key)
+    if not isinstance(raw, str) or not raw.strip():
+        if key == "text":
+            raise ApiError("Bad Request: message text is empty")
+        return {}
+    mode = p.get("parse_mode")
+    if mode and mode not in PARSE_MODES:
+        raise ApiError(f"Bad Request: unsupported parse_mode: {mode}")
+    entities = p.get(entities_key) if isinstance(p.get(entities_key), list) else None
+    text = raw
+    if entities is None and mode == "HTML":
+        try:
+            text, entities = html.parse(raw)
+        except html.ParseError as exc:
+            raise ApiError(f"Bad Request: can't parse entities: {exc}") from None
+    text, entities = html.trimmed(text, entities or [])
+    if not text:
+        raise ApiError("Bad Request: message text is empty" if key == "text"
+                       else "Bad Request: caption is empty")
+    if len(text) > limit:
+        raise ApiError("Bad Request: message is too long" if key == "text"
+                       else "Bad Request: message caption is too long")
+    return {key: text, entities_key: entities} if entities else {key: text}
 
 
 def send_message(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
-    text = checked_text(p)
-    extra = {"entities": p["entities"]} if isinstance(p.get("entities"), list) else {}
-    return post(em, p, text=text, **extra)
+    return post(em, p, **formatted(p))
 
 
 def send_dice(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
@@ -131,18 +153,14 @@ def _edit(em: Emulator, p: dict[str, Any], field: str | None) -> dict[str, Any] 
     if field == "text":
         if "text" not in msg:
             raise ApiError("Bad Request: there is no text in the message to edit")
-        new["text"] = checked_text(p)
         new.pop("entities", None)
-        if isinstance(p.get("entities"), list):
-            new["entities"] = p["entities"]
+        new |= formatted(p)
     elif field == "caption":
-        caption = p.get("caption")
-        if caption and p.get("parse_mode") == "HTML" and (problem := html.problem(caption)):
-            raise ApiError(f"Bad Request: can't parse entities: {problem}")
-        if caption:
-            new["caption"] = caption
-        else:
-            new.pop("caption", None)
+        if "caption" not in msg and not any(k in msg for k in _CAPTIONED):
+            raise ApiError("Bad Request: there is no caption in the message to edit")
+        new.pop("caption", None)
+        new.pop("caption_entities", None)
+        new |= formatted(p, "caption", MAX_CAPTION)
     markup = p.get("reply_markup")
     # Editing without reply_markup drops the inline keyboard, as in real Telegram.
     if isinstance(markup, dict) and markup.get("inline_keyboard"):
@@ -208,7 +226,9 @@ def forward_message(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
 def copy_message(em: Emulator, p: dict[str, Any]) -> dict[str, int]:
     _, content = _source(em, p, "copy")
     if isinstance(p.get("caption"), str):
-        content["caption"] = p["caption"]
+        content.pop("caption_entities", None)
+        content.pop("caption", None)
+        content |= formatted(p, "caption", MAX_CAPTION)
     return {"message_id": post(em, p, **content)["message_id"]}
 
 

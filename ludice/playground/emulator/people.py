@@ -13,14 +13,11 @@ from typing import Any
 
 from ludice.playground.emulator import invoices, messages
 from ludice.playground.emulator.scripted import Scripted
+from ludice.playground.emulator.wire import ActionError
 
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _START = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_CALLBACK_DATA = 64
-
-
-class ActionError(Exception):
-    """A person's action Telegram (or its client) would not allow; nothing changed."""
 
 
 class People(Scripted):

@@ -22,7 +22,11 @@ def _get_updates(em: Emulator, p: dict[str, Any]) -> Any:
     offset = as_int(p.get("offset")) or 0
     limit = max(1, min(as_int(p.get("limit")) or 100, 100))
     timeout = max(0.0, min(float(as_int(p.get("timeout")) or 0), 50.0))
-    return em.updates.fetch(offset, limit, timeout)
+    allowed = p.get("allowed_updates")
+    if allowed is not None and not (isinstance(allowed, list)
+                                    and all(isinstance(kind, str) for kind in allowed)):
+        raise ApiError("Bad Request: can't parse allowed updates JSON object")
+    return em.updates.fetch(offset, limit, timeout, allowed)
 
 
 METHODS: dict[str, Handler] = {

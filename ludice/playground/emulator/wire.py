@@ -55,6 +55,11 @@ class ApiError(Exception):
         return body
 
 
+class ActionError(Exception):
+    """A person's action Telegram (or its client) would not allow; nothing changed. The
+    message can be shown to the person as it is."""
+
+
 def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(f"Too Many Requests: retry after {retry_after}", 429,
                     retry_after=retry_after)

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ludice.playground.emulator.html import to_html
+
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
@@ -56,7 +58,8 @@ class World:
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(event)` (in the emulator's loop) for every event from now on;
-        returns the function that unsubscribes it. Events are fresh plain-JSON dicts."""
+        returns the function that unsubscribes it. Events are fresh plain-JSON dicts. A
+        listener that raises is unsubscribed."""
         self._listeners.append(listener)
 
         def unsubscribe() -> None:
@@ -73,8 +76,10 @@ class World:
             try:
                 listener(event)
             except Exception:
-                # A broken page connection must not break Telegram for the bot.
-                log.exception("emulator event listener failed on %s", kind)
+                # A broken page connection must not break Telegram for the bot: it is
+                # dropped (once, with its traceback in the log).
+                log.exception("emulator event listener failed on %s; unsubscribed", kind)
+                self._listeners.remove(listener)
 
     # --- users, chats, members -----------------------------------------------------------
 
@@ -158,13 +163,15 @@ class World:
         msg = {"message_id": message_id, "date": int(self.clock()), "chat": self.chat(chat_id)}
         msg.update(content)
         self.messages[(chat_id, message_id)] = msg
-        self.emit("message", chat_id=chat_id, message=msg)
+        if self._listeners:
+            self.emit("message", chat_id=chat_id, message=msg, html=shown_html(msg))
         return msg
 
     def replace(self, new: dict[str, Any]) -> dict[str, Any]:
         chat_id = new["chat"]["id"]
         self.messages[(chat_id, new["message_id"])] = new
-        self.emit("edited", chat_id=chat_id, message=new)
+        if self._listeners:
+            self.emit("edited", chat_id=chat_id, message=new, html=shown_html(new))
         return new
 
     def remove(self, chat_id: int, message_id: int) -> None:
@@ -180,6 +187,15 @@ class World:
         if found is None:
             return None
         return {k: v for k, v in found.items() if k != "reply_to_message"}
+
+
+def shown_html(msg: dict[str, Any]) -> str | None:
+    """The message's text or caption as safe markup for a page (None when it has neither)."""
+    if "text" in msg:
+        return to_html(msg["text"], msg.get("entities"))
+    if "caption" in msg:
+        return to_html(msg["caption"], msg.get("caption_entities"))
+    return None
 
 
 def member_json(status: str, user: dict[str, Any], in_chat: bool = True) -> dict[str, Any]:
