@@ -100,6 +100,7 @@ async def test_two_personas_play_a_dice_duel_by_typing_and_by_buttons(browser, p
     await say(page, "/dice 20")
     await expect(history(page)).to_contain_text("#1")
     await act_as(page, "Alice")
+    playground.emulator.script_dice(3, 5, 2, 6)  # no ties: one die each per duel
     await say(page, "/dice 20")
     await expect(history(page).get_by_role("img", name=ROLLED)).to_have_count(2, timeout=WAIT)
     await expect(history(page)).to_contain_text("Balance", timeout=WAIT)
@@ -141,6 +142,7 @@ async def test_a_group_challenge_from_card_to_result(browser, playground):
     card = history(page).locator(f'.row[data-message-id="{card_id}"]')
     await act_as(page, "Alice")
     await open_chat(page, "Dice Club")
+    playground.emulator.script_dice(4, 1)
     await card.get_by_role("button", name="✅ Join").click()
     await expect(history(page).get_by_role("img", name=ROLLED)).to_have_count(2, timeout=WAIT)
     await expect(history(page)).to_contain_text("Challenge #1:", timeout=WAIT)
@@ -183,6 +185,7 @@ async def test_an_html_injection_name_is_shown_as_text(browser, playground):
     await say(page, "/duel 10")
     await act_as(page, "<script>")
     await open_chat(page, "Dice Club")
+    playground.emulator.script_dice(6, 2)
     await history(page).get_by_role("button", name="✅ Join").last.click()
     await expect(history(page)).to_contain_text("<script>alert(1)</script><b>x", timeout=WAIT)
     assert await page.locator(".messages script").count() == 0
@@ -198,6 +201,7 @@ async def test_screenshot_of_the_page(browser, playground):
     await accept_terms(page, "Boris", "✅ Принимаю")
     await say(page, "/dice 30")
     await accept_terms(page, "Alice", "✅ I accept")
+    playground.emulator.script_dice(4, 6)  # Boris 4, Alice 6
     await say(page, "/dice 30")
     await expect(history(page).get_by_role("img", name=ROLLED)).to_have_count(2, timeout=WAIT)
     await expect(history(page)).to_contain_text("Balance", timeout=WAIT)

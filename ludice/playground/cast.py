@@ -197,7 +197,7 @@ class Cast:
         kind = event.get("type")
         if kind in ("message", "edited") and self.visible(event["chat_id"]):
             return [{"type": "message" if kind == "message" else "edit",
-                     "message": page_message(event["message"], self.emulator.bot_user["id"])}]
+                     "message": page_message(event["message"])}]
         if kind == "deleted" and self.visible(event["chat_id"]):
             return [{"type": "delete", "chat_id": event["chat_id"],
                      "message_id": event["message_id"]}]
@@ -251,7 +251,7 @@ class Cast:
 
     async def snapshot(self) -> dict[str, Any]:
         bot = self.emulator.bot_user
-        messages = [page_message(m, bot["id"]) for (chat_id, _), m in
+        messages = [page_message(m) for (chat_id, _), m in
                     sorted(self.emulator.messages.items()) if self.visible(chat_id)]
         return {
             "type": "snapshot",

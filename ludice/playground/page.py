@@ -1,6 +1,6 @@
 """What the page is sent: Bot API messages and calls turned into the small JSON the page
-renders. Text stays text here; the page builds DOM nodes from it and never parses it as
-markup except for Telegram's own tags."""
+renders. Text stays text: the page builds DOM nodes from text and entities and never parses
+markup."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def _service(message: dict[str, Any]) -> str | None:
     return None
 
 
-def page_message(message: dict[str, Any], bot_id: int) -> dict[str, Any]:
+def page_message(message: dict[str, Any]) -> dict[str, Any]:
     chat = message.get("chat", {})
     out: dict[str, Any] = {"chat_id": chat.get("id"), "message_id": message.get("message_id"),
                            "date": message.get("date", 0)}
@@ -81,11 +81,11 @@ def page_message(message: dict[str, Any], bot_id: int) -> dict[str, Any]:
     for key in ("text", "caption"):
         if isinstance(message.get(key), str):
             out[key] = message[key]
+    # Telegram (here the emulator) already applied the bot's HTML parse mode: the page gets
+    # plain text and entities, as a client does, and never markup to interpret.
     entities = message.get("entities") or message.get("caption_entities")
     if entities:
         out["entities"] = entities
-    elif sender and sender.get("id") == bot_id and ("text" in out or "caption" in out):
-        out["format"] = "html"  # stored as sent: the bot's parse mode is HTML
     if isinstance(message.get("dice"), dict):
         out["dice"] = {"emoji": message["dice"].get("emoji"), "value": message["dice"].get("value")}
     if isinstance(message.get("invoice"), dict):

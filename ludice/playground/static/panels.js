@@ -22,11 +22,7 @@ function lastLine(state, chatId) {
   const last = [...messages.values()].reduce((a, b) => (a.message_id > b.message_id ? a : b));
   if (last.dice) return last.dice.emoji;
   if (last.invoice) return `Invoice: ${last.invoice.title}`;
-  const text = last.service ?? last.text ?? last.caption ?? "";
-  // a preview only: tags of the HTML parse mode are dropped, never interpreted
-  return (last.format === "html" ? text.replace(/<[^>]*>/g, "") : text)
-    .replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&")
-    .slice(0, 60);
+  return (last.service ?? last.text ?? last.caption ?? "").slice(0, 60);
 }
 
 export function renderSidebar(state) {
