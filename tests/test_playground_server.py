@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 
 from ludice import db, ledger
 from ludice.playground.cast import GROUP_ID
-from ludice.playground.server import Playground, PlaygroundOptions
+from ludice.playground.server import TOKEN, Playground, PlaygroundOptions
 from ludice.playground.web import MAX_FRAME
 
 ALICE, BORIS = 1001, 1002
@@ -287,3 +289,48 @@ async def test_the_rate_limits_switch_reaches_the_emulator_and_every_page(playgr
         await page.ask({"type": "rate_limits", "enabled": True})
         assert (await other.next("rate_limits"))["enabled"] is True
     assert playground.emulator.rate_limits is True
+
+
+async def test_a_stars_top_up_and_an_admin_refund_move_the_personas_stars(tmp_path):
+    running = Playground(PlaygroundOptions(
+        db_path=tmp_path / "ludice.db", settings={**FAST, "stars_enabled": "on"},
+        polling_timeout=1, drain_seconds=3))
+    await running.start()
+    try:
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                running.url + "ws") as ws:
+            page = Page(ws)
+            await page.next("snapshot")
+            for text in ("/start", "/topup"):  # accept the terms, then the first pack
+                await page.ask({"type": "send_text", "persona": ALICE, "chat": ALICE,
+                                "text": text})
+                offer = await page.message_in(ALICE, from_bot=True)
+                button = offer["buttons"][0][0]
+                await page.ask({"type": "press", "persona": ALICE, "chat": ALICE,
+                                "message_id": offer["message_id"], "data": button["data"]})
+                answer = await page.message_in(ALICE, from_bot=True)
+            invoice = answer
+            assert "invoice" in invoice, invoice
+            stars = invoice["invoice"]["total_amount"]
+            await page.ask({"type": "pay", "persona": ALICE, "chat": ALICE,
+                            "message_id": invoice["message_id"]})
+            paid = await page.next("persona")
+            assert paid["persona"]["stars"] == 1000 - stars
+            # paying the same invoice twice is refused, and nothing moves
+            assert "already paid" in await page.refused(
+                {"type": "pay", "persona": ALICE, "chat": ALICE,
+                 "message_id": invoice["message_id"]})
+            charge_id = next(iter(running.emulator.bank.charges))
+            for _ in range(500):
+                if running.cast.accounts.get(ALICE, {}).get("credits") == 100 + stars * 10:
+                    break
+                await asyncio.sleep(0.01)
+            refund = await asyncio.to_thread(subprocess.run, [
+                sys.executable, "-m", "ludice", "payment", "refund", charge_id, "--reason",
+                "playground test", "--db", str(running.db_path), "--token", TOKEN,
+                "--api-url", running.api_url], capture_output=True, text=True, timeout=60)
+            assert refund.returncode == 0, refund.stderr
+            back = await page.next("persona")
+            assert back["persona"]["stars"] == 1000
+    finally:
+        await running.stop()

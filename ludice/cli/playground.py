@@ -44,24 +44,26 @@ def playground(
     if not isinstance(logging.getLevelName(level), int):
         raise LudiceError(f"unknown log level {log_level!r}; use DEBUG, INFO, WARNING or ERROR")
     from ludice.bot import app as bot_app  # aiogram takes seconds to import: only here
-    from ludice.playground.server import Playground, PlaygroundOptions
+    from ludice.playground.server import TOKEN, Playground, PlaygroundOptions
 
     bot_app.configure_logging(level, "text")
     if host not in LOCAL_HOSTS:
         typer.echo(f"warning: listening on {host}: the page has no login, anyone who can reach "
                    "this address can play as every persona and read the game", err=True)
-    options = PlaygroundOptions(db_path=path, host=host, port=port, bots=bots,
-                                rate_limits=rate_limits)
+    playground = Playground(PlaygroundOptions(db_path=path, host=host, port=port, bots=bots,
+                                              rate_limits=rate_limits))
 
     def ready(url: str) -> None:
         typer.echo(f"ludice playground: {url}  (Ctrl-C to stop)")
-        where = path.resolve() if path else "a temporary file, removed on exit"
-        typer.echo(f"database: {where}")
+        kept = "" if path else " (temporary: removed on exit)"
+        typer.echo(f"database: {playground.db_path.resolve()}{kept}")
+        typer.echo(f"admin commands reach this bot with: --db {playground.db_path.resolve()} "
+                   f"--token {TOKEN} --api-url {playground.api_url}")
         if not no_browser:
             webbrowser.open(url)
 
     # Ctrl-C is a signal the playground handles (a clean stop); a second one while it
     # stops interrupts asyncio.run, which cancels what is left.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(Playground(options).run(on_ready=ready))
+        asyncio.run(playground.run(on_ready=ready))
     typer.echo("ludice playground stopped")

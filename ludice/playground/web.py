@@ -5,7 +5,6 @@ alone as {"type": "error", "message": ...} and changes nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -80,7 +79,6 @@ class Pages:
     def __init__(self, cast: Cast) -> None:
         self.cast = cast
         self.sockets: set[web.WebSocketResponse] = set()
-        self.snapshots_sent = asyncio.Event()  # the first page is usable (bench, tests)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [web.get("/", self.index), web.get("/chat/{persona}/{chat}", self.chat_page),
@@ -106,7 +104,6 @@ class Pages:
         self.sockets.add(ws)
         try:
             await ws.send_json(await self.cast.snapshot())
-            self.snapshots_sent.set()
             async for frame in ws:
                 if frame.type == WSMsgType.TEXT:
                     await self._receive(ws, frame.data)
