@@ -5,7 +5,8 @@
 1. start: `ludice playground --no-browser` as a person runs it (a new process, aiogram's
    import included) until a page holds its first WebSocket snapshot; that process's RSS.
 2. load: for each N (0 is the baseline), a fresh process runs the playground with N simulated
-   players at a human pace (a pause of 4-12 s between moves, times --pace) for --seconds.
+   players at a human pace (a pause of 4-12 s between moves, times --pace) for --seconds,
+   after --warmup seconds in which they all arrive and accept the terms.
    Printed side by side: update -> reply p50/p99 of a probe (Carol sends /help in her private
    chat every 0.25 s and waits for the answer), the same for the players' own moves, Bot API
    calls/s, settled duels, and RSS at the end.
@@ -73,7 +74,7 @@ def start_figures() -> tuple[float, float]:
         process.wait(timeout=60)
 
 
-async def one_load(bots: int, seconds: float, pace: float) -> dict:
+async def one_load(bots: int, seconds: float, pace: float, warmup: float) -> dict:
     sys.path.insert(0, str(ROOT))
     from ludice.playground.server import Playground, PlaygroundOptions
 
@@ -92,7 +93,9 @@ async def one_load(bots: int, seconds: float, pace: float) -> dict:
     em.subscribe(observe)
     try:
         em.say(CAROL, CAROL, "/start")
-        await asyncio.sleep(1)
+        await asyncio.sleep(warmup)  # every player arrives (and accepts the terms) at once
+        if playground.players:
+            playground.players.latencies.clear()
         calls_before, ends = len(em.calls), time.monotonic() + seconds
         while time.monotonic() < ends:
             waiting["at"] = time.monotonic()
@@ -116,21 +119,26 @@ def main() -> None:
     parser.add_argument("--bots", default="0,25,50,100,200")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--pace", type=float, default=1.0)
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds before measuring: every player arrives at once")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(asyncio.run(one_load(args.one, args.seconds, args.pace))))
+        print(json.dumps(asyncio.run(one_load(args.one, args.seconds, args.pace,
+                                              args.warmup))))
         return
 
     ready, rss = start_figures()
     print(f"start: `ludice playground` to a page's first snapshot {ready:.2f} s, "
           f"RSS {rss:.0f} MB")
-    print(f"load: {args.seconds:.0f} s each, human pace x{args.pace}; times in ms")
+    print(f"load: {args.seconds:.0f} s each after {args.warmup:.0f} s of warm-up, human pace "
+          f"x{args.pace}; times in ms")
     print(f"{'bots':>5} {'probe p50':>10} {'probe p99':>10} {'moves p50':>10} "
           f"{'moves p99':>10} {'moves':>6} {'calls/s':>8} {'duels':>6} {'RSS MB':>7}")
     for bots in (int(n) for n in args.bots.split(",")):
         done = subprocess.run([sys.executable, __file__, "--one", str(bots), "--seconds",
-                               str(args.seconds), "--pace", str(args.pace)],
+                               str(args.seconds), "--pace", str(args.pace), "--warmup",
+                               str(args.warmup)],
                               capture_output=True, text=True, env={**os.environ,
                                                                    "PYTHONPATH": str(ROOT)})
         if done.returncode != 0:
