@@ -187,3 +187,23 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
             ] == [("stars", "top-up", 100), ("stars", "payment", 60), ("invoice", "paid", None),
                   ("invoice", "refused", None), ("invoice", "timeout", None),
                   ("stars", "refund", 100)]
+
+
+async def test_forum_topics(em: Emulator) -> None:
+    alice = em.add_user("Alice")["id"]
+    forum = em.create_group("Dice Forum", [alice], forum=True, bot_admin=True)
+    topic = em.create_topic(alice, forum, "Duels")
+    created = em.pushed[-1]["message"]
+    assert created["forum_topic_created"]["name"] == "Duels"
+    assert created["message_thread_id"] == topic == created["message_id"]
+    said = em.say(alice, forum, "/duel 20", thread_id=topic)
+    assert said["message_thread_id"] == topic and said["reply_to_message"]["message_id"] == topic
+    posted = await api(em, "sendMessage", chat_id=forum, text="card", message_thread_id=topic)
+    assert posted["is_topic_message"] and posted["message_thread_id"] == topic
+    wrong = await em.call("sendMessage", {"chat_id": forum, "text": "x",
+                                          "message_thread_id": 999})
+    assert wrong["description"] == "Bad Request: message thread not found"
+    with pytest.raises(ActionError, match="no such topic"):
+        em.say(alice, forum, "lost", thread_id=999)
+    with pytest.raises(ActionError, match="only forum groups"):
+        em.create_topic(alice, em.create_group("Plain", [alice]), "Duels")

@@ -94,6 +94,13 @@ async def test_html_messages_are_stored_as_text_and_entities(fake: FakeTelegram,
         await bot.send_message(1, "x", parse_mode="BBCode")
 
 
+async def test_telegram_finds_commands_mentions_and_links(bot: Bot) -> None:
+    sent = await bot.send_message(1, "<b>Type</b> /ludice on, ask @alice_b or open "
+                                     "t.me/ludice_test_bot?start=g1.")
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [
+        ("bold", 0, 4), ("bot_command", 5, 7), ("mention", 21, 8), ("url", 38, 29)]
+
+
 async def test_protected_content_cannot_be_forwarded_or_copied(fake: FakeTelegram, bot: Bot
                                                                ) -> None:
     die = await bot.send_dice(1, protect_content=True)

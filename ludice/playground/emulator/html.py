@@ -254,15 +254,18 @@ _SAFE_SCHEMES = ("http://", "https://", "tg://")
 
 
 def to_html(text: str, entities: list[dict[str, Any]] | None) -> str:
-    """Markup for a client: only Telegram's formatting tags, all text escaped, links only
-    to http(s) and tg: addresses (any other link is shown as its text)."""
+    """Markup for a client: only Telegram's formatting tags, all text escaped, links (text
+    links and addresses found in the text) only to http(s) and tg: addresses."""
     data = text.encode("utf-16-le")
     marks: dict[int, list[str]] = {}
     for entity in sorted(entities or [], key=lambda e: (e["offset"], -e["length"])):
         start, end = entity["offset"], entity["offset"] + entity["length"]
         kind = entity.get("type")
-        if kind == "text_link" and str(entity.get("url", "")).startswith(_SAFE_SCHEMES):
-            pair = (f'<a href="{std_html.escape(entity["url"], quote=True)}">', "</a>")
+        url = entity.get("url") if kind == "text_link" else (
+            _normal_url(data[start * 2:end * 2].decode("utf-16-le", "replace"))
+            if kind == "url" else "")
+        if url and str(url).startswith(_SAFE_SCHEMES):
+            pair = (f'<a href="{std_html.escape(url, quote=True)}">', "</a>")
         elif kind in _MARKUP:
             pair = _MARKUP[kind]
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from ludice.playground.emulator import html
+from ludice.playground.emulator import detect, html
 from ludice.playground.emulator.wire import ApiError, as_int, too_many_requests
 
 if TYPE_CHECKING:
@@ -72,9 +72,12 @@ def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
     thread = as_int(p.get("message_thread_id"))
     if thread is not None:
         info = em.groups.get(chat_id)
-        if chat_id > 0 or (info is not None and not info.get("is_forum")):
+        if chat_id > 0 or (info is not None and not info.get("is_forum")) or (
+                info is not None and info.get("tracked") and thread not in info["topics"]):
             raise ApiError("Bad Request: message thread not found")
         content |= {"message_thread_id": thread, "is_topic_message": True}
+        if (chat_id, thread) in em.messages:  # a topic's messages answer its first one
+            content["reply_to_message"] = em.reply_target(chat_id, thread)
     reply = p.get("reply_parameters") if isinstance(p.get("reply_parameters"), dict) else {}
     reply_id = as_int(reply.get("message_id")) or as_int(p.get("reply_to_message_id"))
     if reply_id is not None:
@@ -119,6 +122,7 @@ def formatted(p: dict[str, Any], key: str = "text", limit: int = MAX_TEXT
         except html.ParseError as exc:
             raise ApiError(f"Bad Request: can't parse entities: {exc}") from None
     text, entities = html.trimmed(text, entities or [])
+    entities = detect.with_found(text, entities)
     if not text:
         raise ApiError("Bad Request: message text is empty" if key == "text"
                        else "Bad Request: caption is empty")

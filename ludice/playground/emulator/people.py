@@ -11,7 +11,7 @@ import re
 import urllib.parse
 from typing import Any
 
-from ludice.playground.emulator import invoices, messages
+from ludice.playground.emulator import detect, invoices, messages
 from ludice.playground.emulator.scripted import Scripted
 from ludice.playground.emulator.wire import ActionError
 
@@ -71,7 +71,7 @@ class People(Scripted):
         n = next(self._new_group_ids)
         chat_id = -(1_000_000_000_000 + n) if kind == "supergroup" else -(4_000_000_000 + n)
         self.groups[chat_id] = {"type": kind, "title": title, "is_forum": forum,
-                                "tracked": True}
+                                "tracked": True, "topics": {}}
         creator = people[0]
         for user_id in people:
             status = ("creator" if user_id == creator else
@@ -81,6 +81,23 @@ class People(Scripted):
         if add_bot:
             self.bot_status(chat_id, "administrator" if bot_admin else "member", by=creator)
         return chat_id
+
+    def create_topic(self, user_id: int, chat_id: int, name: str) -> int:
+        """`user_id` opens a topic in a forum group; its id (message_thread_id) is returned."""
+        self.visible(user_id, chat_id)
+        info = self.groups[chat_id]
+        if not info.get("is_forum"):
+            raise ActionError("only forum groups have topics")
+        name = name.strip() if isinstance(name, str) else ""
+        if not 1 <= len(name) <= 128:
+            raise ActionError("a topic name must have 1 to 128 characters")
+        topic = self.next_message_id(chat_id)  # a topic is named after its first message
+        info["topics"][topic] = name
+        self._deliver(chat_id, {
+            "from": self.user_json(user_id), "message_thread_id": topic,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096}}, service=True)
+        return topic
 
     def join_group(self, chat_id: int, user_id: int, *, by: int | None = None
                    ) -> dict[str, Any]:
@@ -120,9 +137,8 @@ class People(Scripted):
         if len(text) > messages.MAX_TEXT:
             raise ActionError(f"a message has at most {messages.MAX_TEXT} characters")
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            content["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split()[0])}]
+        if entities := detect.with_found(text, []):
+            content["entities"] = entities
         content |= self._placement(chat_id, reply_to, thread_id)
         return self._deliver(chat_id, {"from": self.user_json(user_id), **content})
 
@@ -220,11 +236,13 @@ class People(Scripted):
                    ) -> dict[str, Any]:
         content: dict[str, Any] = {}
         if thread_id is not None:
-            if not self.groups.get(chat_id, {}).get("is_forum"):
+            info = self.groups.get(chat_id, {})
+            if not info.get("is_forum"):
                 raise ActionError("only forum groups have topics")
-            if not isinstance(thread_id, int) or thread_id < 1:
+            if thread_id not in info.get("topics", {}):
                 raise ActionError("no such topic")
-            content |= {"message_thread_id": thread_id, "is_topic_message": True}
+            content |= {"message_thread_id": thread_id, "is_topic_message": True,
+                        "reply_to_message": self.reply_target(chat_id, thread_id)}
         if reply_to is not None:
             target = self.reply_target(chat_id, reply_to) if isinstance(reply_to, int) else None
             if target is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ludice.playground.emulator import invoices, messages
+from ludice.playground.emulator import detect, invoices, messages
 from ludice.playground.emulator.updates import UpdateQueue
 from ludice.playground.emulator.wire import ApiError
 from ludice.playground.emulator.world import World, member_json
@@ -88,9 +88,8 @@ class Scripted(World):
             self.users[user_id] = {"id": user_id, "is_bot": True, "first_name": "Group",
                                    "username": "GroupAnonymousBot"}
             content["sender_chat"] = self.chat(target)
-        if text.startswith("/"):
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if entities := detect.with_found(text, []):
+            content["entities"] = entities
         if message_thread_id is not None:
             content |= {"message_thread_id": message_thread_id, "is_topic_message": True}
         if reply_to is not None:

@@ -157,6 +157,9 @@ class World:
 
     # --- messages ------------------------------------------------------------------------
 
+    def next_message_id(self, chat_id: int) -> int:
+        return self._msg_ids.get(chat_id, 0) + 1
+
     def store(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
         # Message ids are per chat and shared by both sides, as in real Telegram.
         self._msg_ids[chat_id] = message_id = self._msg_ids.get(chat_id, 0) + 1
