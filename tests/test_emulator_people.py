@@ -168,6 +168,12 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
         await em.pay(alice, alice, await _invoice(em, alice, 61))
     assert (await em.pay(alice, alice, await _invoice(em, alice, 1), timeout=0.01)
             ).status == "timeout"
+    em.pre_checkout(alice, "buy", 5)
+    expired = em.pushed[-1]["pre_checkout_query"]["id"]
+    em.bank.queries[expired] = (0.0, None)  # Telegram's 10 seconds are over
+    gone = await em.call("answerPreCheckoutQuery", {"pre_checkout_query_id": expired,
+                                                    "ok": True})
+    assert "query is too old" in gone["description"]
     late = await em.call("answerPreCheckoutQuery", {
         "pre_checkout_query_id": em.pushed[-1]["pre_checkout_query"]["id"], "ok": True})
     assert "query is too old" in late["description"]
@@ -207,3 +213,11 @@ async def test_forum_topics(em: Emulator) -> None:
         em.say(alice, forum, "lost", thread_id=999)
     with pytest.raises(ActionError, match="only forum groups"):
         em.create_topic(alice, em.create_group("Plain", [alice]), "Duels")
+
+
+async def test_numbering_goes_on_after_ids_a_restarted_bot_remembers(em: Emulator) -> None:
+    alice = em.add_user("Alice")["id"]
+    em.skip_message_ids(alice, 41)
+    assert em.say(alice, alice, "hi")["message_id"] == 42
+    em.skip_message_ids(alice, 10)  # never back
+    assert (await api(em, "sendMessage", chat_id=alice, text="x"))["message_id"] == 43

@@ -158,6 +158,24 @@ async def test_a_callback_query_is_answered_once(fake: FakeTelegram, bot: Bot) -
         (1, "Rolling!", True)]
 
 
+async def test_buttons_and_callback_answers_are_checked(fake: FakeTelegram, bot: Bot) -> None:
+    def button(**fields: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="B", **fields)]])
+
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(1, "x", reply_markup=button(callback_data="é" * 33))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        await bot.send_message(1, "x", reply_markup=button(url="javascript:alert(1)"))
+    with pytest.raises(TelegramBadRequest, match="Text buttons are unallowed"):
+        await bot.send_message(1, "x", reply_markup=button())
+    await bot.send_message(1, "ok", reply_markup=button(callback_data="d" * 64))
+    pressed = fake.press(1, "d", message_id=1)["callback_query"]["id"]
+    with pytest.raises(TelegramBadRequest, match="URL_INVALID"):
+        await bot.answer_callback_query(pressed, url="https://example.org")
+    assert await bot.answer_callback_query(
+        pressed, url="https://t.me/ludice_test_bot?start=g1")
+
+
 async def test_chats_the_bot_cannot_post_in(fake: FakeTelegram, bot: Bot) -> None:
     fake.group(GROUP, "Club")
     fake.bot_status(GROUP, "member", by=5)

@@ -12,6 +12,7 @@ import urllib.parse
 from typing import Any
 
 from ludice.playground.emulator import detect, invoices, messages
+from ludice.playground.emulator.content import MAX_TEXT
 from ludice.playground.emulator.scripted import Scripted
 from ludice.playground.emulator.wire import ActionError
 
@@ -134,8 +135,8 @@ class People(Scripted):
         self.visible(user_id, chat_id)
         if not isinstance(text, str) or not text.strip():
             raise ActionError("a message cannot be empty")
-        if len(text) > messages.MAX_TEXT:
-            raise ActionError(f"a message has at most {messages.MAX_TEXT} characters")
+        if len(text) > MAX_TEXT:
+            raise ActionError(f"a message has at most {MAX_TEXT} characters")
         content: dict[str, Any] = {"text": text}
         if entities := detect.with_found(text, []):
             content["entities"] = entities

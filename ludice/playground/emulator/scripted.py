@@ -6,6 +6,7 @@ which is what tests need; people.py checks a page's input before it comes here."
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from ludice.playground.emulator import detect, invoices, messages
@@ -141,6 +142,11 @@ class Scripted(World):
         text = p.get("text")
         if isinstance(text, str) and len(text) > 200:
             raise ApiError("Bad Request: MESSAGE_TOO_LONG")
+        url = p.get("url")
+        me = re.escape(self.bot_user["username"])
+        start_link = re.compile(rf"https?://t\.me/{me}\?start=[\w-]{{1,64}}", re.IGNORECASE)
+        if url is not None and not (isinstance(url, str) and start_link.fullmatch(url)):
+            raise ApiError("Bad Request: URL_INVALID")
         query["answered"] = True
         self.emit("callback_answer", user_id=query["user_id"], chat_id=query["chat_id"],
                   message_id=query["message_id"], callback_query_id=p["callback_query_id"],

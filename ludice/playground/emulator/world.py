@@ -160,6 +160,11 @@ class World:
     def next_message_id(self, chat_id: int) -> int:
         return self._msg_ids.get(chat_id, 0) + 1
 
+    def skip_message_ids(self, chat_id: int, up_to: int) -> None:
+        """Number the chat's next messages after `up_to` (a restarted world whose bot still
+        remembers message ids from before must never see them reused)."""
+        self._msg_ids[chat_id] = max(self._msg_ids.get(chat_id, 0), up_to)
+
     def store(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
         # Message ids are per chat and shared by both sides, as in real Telegram.
         self._msg_ids[chat_id] = message_id = self._msg_ids.get(chat_id, 0) + 1
