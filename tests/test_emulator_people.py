@@ -221,3 +221,37 @@ async def test_numbering_goes_on_after_ids_a_restarted_bot_remembers(em: Emulato
     assert em.say(alice, alice, "hi")["message_id"] == 42
     em.skip_message_ids(alice, 10)  # never back
     assert (await api(em, "sendMessage", chat_id=alice, text="x"))["message_id"] == 43
+
+
+async def test_admins_remove_members_and_the_bot(em: Emulator) -> None:
+    alice, bob = em.add_user("Alice")["id"], em.add_user("Bob")["id"]
+    club = em.create_group("Club", [alice, bob], admins=(alice,))
+    with pytest.raises(ActionError, match="only group admins"):
+        em.remove_from_group(bob, club, alice)
+    em.remove_from_group(alice, club, bob)
+    assert em.pushed[-1]["message"]["left_chat_member"]["id"] == bob
+    with pytest.raises(ActionError, match="not one of this person's chats"):
+        em.say(bob, club, "let me back")
+    em.remove_from_group(alice, club, em.bot_user["id"])
+    removed = em.pushed[-1]["my_chat_member"]
+    assert (removed["old_chat_member"]["status"], removed["new_chat_member"]["status"]) == (
+        "member", "kicked")
+    refused = await em.call("sendMessage", {"chat_id": club, "text": "still here?"})
+    assert refused["error_code"] == 403
+
+
+async def test_a_long_run_keeps_only_the_latest() -> None:
+    bounded = Emulator(keep=2)
+    alice = bounded.add_user("Alice")["id"]
+    for text in ("one", "two", "three"):
+        bounded.say(alice, alice, text)
+    for _ in range(3):
+        bounded.say(alice, alice, "more")
+    assert [m["message_id"] for m in bounded.chat_messages(alice)] == [5, 6]
+    assert len(bounded.pushed) <= 4 and bounded.pushed[-1]["message"]["message_id"] == 6
+    gone = await bounded.call("editMessageText", {"chat_id": alice, "message_id": 1,
+                                                  "text": "x"})
+    assert gone["description"] == "Bad Request: message to edit not found"
+    for _ in range(4):
+        await bounded.call("getMe", {})
+    assert len(bounded.calls) <= 4 and bounded.calls[-1].method == "getMe"

@@ -3,7 +3,9 @@ act in it (from tests or a page), and everything that happens is observable.
 
 Serving
     em = Emulator(token="123456:TEST", bot_username="ludice_test_bot", rate_limits=False,
-                  initial_stars=1000)
+                  initial_stars=1000, keep=None)
+                                     keep=N: remember only (about) the latest N calls and
+                                     pushed updates and N messages per chat (long runs)
     await em.start(host="127.0.0.1", port=0) -> base_url   standalone on a free port
     await em.stop()                  (or `async with Emulator() as em:`)
     em.mount(app)                    serve /bot{token}/{method} from your aiohttp app; set
@@ -51,6 +53,7 @@ People acting, checked as a Telegram client would (ActionError: refused, nothing
                  bot_admin=False) -> chat_id
     join_group(chat_id, user_id, by=None) -> Message;  chats_of(user_id) -> [Chat]
     create_topic(user_id, chat_id, name) -> message_thread_id   (forum groups)
+    remove_from_group(admin_id, chat_id, user_id)      (the bot too: it gets my_chat_member)
     say(user_id, chat_id, text, reply_to=None, thread_id=None) -> Message
     throw(user_id, chat_id, emoji="🎲", thread_id=None) -> Message  (value from secrets)
     forward(user_id, from_chat_id, message_id, to_chat_id) -> Message (forward_origin set;

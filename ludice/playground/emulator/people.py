@@ -114,6 +114,21 @@ class People(Scripted):
         return self._deliver(chat_id, {"from": self.user_json(adder),
                                        "new_chat_members": [self.user_json(user_id)]}, True)
 
+    def remove_from_group(self, admin_id: int, chat_id: int, user_id: int) -> None:
+        """A group admin removes `user_id` (the bot too: a my_chat_member update for it);
+        the group shows the left_chat_member service message."""
+        self.visible(admin_id, chat_id)
+        if self.status(chat_id, admin_id) not in ("creator", "administrator"):
+            raise ActionError("only group admins can remove members")
+        if not self.in_chat(chat_id, user_id) or self.status(chat_id, user_id) == "creator":
+            raise ActionError("that member cannot be removed")
+        if user_id == self.bot_user["id"]:
+            self.bot_status(chat_id, "kicked", by=admin_id)
+        else:
+            self.set_member(chat_id, user_id, "kicked")
+        self._deliver(chat_id, {"from": self.user_json(admin_id),
+                                "left_chat_member": self.user_json(user_id)}, True)
+
     def chats_of(self, user_id: int) -> list[dict[str, Any]]:
         """The chats `user_id` sees: their private chat with the bot, then their groups."""
         self._known_user(user_id)

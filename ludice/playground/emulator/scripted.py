@@ -15,6 +15,7 @@ from ludice.playground.emulator.wire import ApiError
 from ludice.playground.emulator.world import World, member_json
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot
+MAX_OPEN_CALLBACKS = 10_000
 
 
 class Scripted(World):
@@ -24,7 +25,7 @@ class Scripted(World):
         self.updates = UpdateQueue()
         self.initial_stars = initial_stars
         self.bank = invoices.StarBank()
-        # callback query id -> (user id, answered?) for answerCallbackQuery
+        # callback query id -> where it was pressed, until answerCallbackQuery
         self.callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
         self._dice: list[int] = []
@@ -129,15 +130,18 @@ class Scripted(World):
             "message_id": message_id, "date": int(self.clock()), "chat": self.chat(chat_id),
             "from": self.bot_user, "text": ""}
         query_id = str(9_000_000 + next(self._callback_ids))
+        if len(self.callbacks) >= MAX_OPEN_CALLBACKS:  # Telegram forgets unanswered ones
+            del self.callbacks[next(iter(self.callbacks))]
         self.callbacks[query_id] = {"user_id": user_id, "chat_id": chat_id,
-                                    "message_id": message_id, "answered": False}
+                                    "message_id": message_id}
         return self.push("callback_query", {
             "id": query_id, "from": self.user_json(user_id),
             "chat_instance": str(-abs(chat_id) * 7), "message": message, "data": data})
 
     def answer_callback_query(self, p: dict[str, Any]) -> bool:
-        query = self.callbacks.get(str(p.get("callback_query_id") or ""))
-        if query is None or query["answered"]:
+        query_id = str(p.get("callback_query_id") or "")
+        query = self.callbacks.get(query_id)
+        if query is None:
             raise ApiError(invoices.QUERY_INVALID)
         text = p.get("text")
         if isinstance(text, str) and len(text) > 200:
@@ -147,9 +151,9 @@ class Scripted(World):
         start_link = re.compile(rf"https?://t\.me/{me}\?start=[\w-]{{1,64}}", re.IGNORECASE)
         if url is not None and not (isinstance(url, str) and start_link.fullmatch(url)):
             raise ApiError("Bad Request: URL_INVALID")
-        query["answered"] = True
+        del self.callbacks[query_id]
         self.emit("callback_answer", user_id=query["user_id"], chat_id=query["chat_id"],
-                  message_id=query["message_id"], callback_query_id=p["callback_query_id"],
+                  message_id=query["message_id"], callback_query_id=query_id,
                   text=text if isinstance(text, str) else None,
                   show_alert=p.get("show_alert") is True,
                   url=p.get("url") if isinstance(p.get("url"), str) else None)

@@ -50,6 +50,7 @@ class World:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.groups: dict[int, dict[str, Any]] = {}
+        self.keep_messages: int | None = None
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
         self._msg_ids: dict[int, int] = {}
         self._listeners: list[Listener] = []
@@ -171,6 +172,8 @@ class World:
         msg = {"message_id": message_id, "date": int(self.clock()), "chat": self.chat(chat_id)}
         msg.update(content)
         self.messages[(chat_id, message_id)] = msg
+        if self.keep_messages is not None:
+            self.messages.pop((chat_id, message_id - self.keep_messages), None)
         if self._listeners:
             self.emit("message", chat_id=chat_id, message=msg, html=shown_html(msg))
         return msg
