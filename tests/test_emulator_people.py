@@ -72,6 +72,9 @@ async def test_people_groups_and_what_the_bot_gets_to_see(em: Emulator) -> None:
 async def test_buttons_forwards_and_deep_links(em: Emulator) -> None:
     alice, bob = em.add_user("Alice")["id"], em.add_user("Bob")["id"]
     markup = {"inline_keyboard": [[{"text": "Join", "callback_data": "gj:1"}]]}
+    never_wrote = await em.call("sendMessage", {"chat_id": alice, "text": "card"})
+    assert never_wrote["description"] == "Forbidden: bot can't initiate conversation with a user"
+    em.say(alice, alice, "/start")
     card = await api(em, "sendMessage", chat_id=alice, text="card", reply_markup=markup)
     query_id = em.press_button(alice, alice, card["message_id"], "gj:1")
     assert em.pushed[-1]["callback_query"]["id"] == query_id
@@ -150,6 +153,7 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
     events: list[dict[str, Any]] = []
     em.subscribe(lambda e: events.append(e) if e["type"] in ("stars", "invoice") else None)
     alice = em.add_user("Alice", stars=100)["id"]
+    em.say(alice, alice, "/topup")
     invoice = await _invoice(em, alice, 40)
     paying = asyncio.create_task(em.pay(alice, alice, invoice))
     await _answer_checkout(em, ok=True)

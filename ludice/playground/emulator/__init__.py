@@ -24,6 +24,8 @@ The world (read freely; Bot API JSON; change it only through the methods below)
     em.skip_message_ids(chat_id, up_to)           number new messages after up_to (a world
                                                   rebuilt for a bot that remembers old ids)
     em.members(chat_id) -> {user id: status}, em.in_chat(chat_id, user_id)
+    em.started {user ids}  who wrote to the bot in private: the bot may write only to them
+                           (others answer 403 "bot can't initiate conversation")
     em.stars(user_id) -> balance, em.bank.transactions, em.refunded {charge ids}
     em.calls [Call(method, params, at, answered_error, description)]
     em.sent(chat_id=None, method=None) -> [Call] (successful), em.texts(chat_id) -> [str]

@@ -63,6 +63,8 @@ def target_chat(em: Emulator, chat_id: int) -> None:
             raise ApiError(f"Forbidden: bot is not a member of the {kind} chat", 403)
     elif chat_id in em.blocked:
         raise ApiError("Forbidden: bot was blocked by the user", 403)
+    elif chat_id in em.users and chat_id not in em.started:
+        raise ApiError("Forbidden: bot can't initiate conversation with a user", 403)
 
 
 def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:

@@ -276,6 +276,7 @@ class People(Scripted):
     def _bot_sees(self, chat_id: int, msg: dict[str, Any], service: bool) -> bool:
         if chat_id > 0:
             self.blocked.discard(chat_id)  # writing to a blocked bot unblocks it
+            self.started.add(chat_id)
             return True
         status = self.status(chat_id, self.bot_user["id"])
         if status not in ("member", "administrator", "creator"):

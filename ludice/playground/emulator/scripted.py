@@ -29,6 +29,8 @@ class Scripted(World):
         self.callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
         self._dice: list[int] = []
+        # users who wrote to the bot in private: the bot may write to them
+        self.started: set[int] = set()
 
     @property
     def pushed(self) -> list[dict[str, Any]]:
@@ -70,6 +72,8 @@ class Scripted(World):
     def user_message(self, user_id: int, chat_id: int | None, chat_type: str = "private",
                      **content: Any) -> dict[str, Any]:
         chat_id = user_id if chat_id is None else chat_id
+        if chat_id > 0:
+            self.started.add(chat_id)
         if chat_id < 0 and chat_id not in self.groups:
             kind = chat_type if chat_type in ("group", "supergroup") else "supergroup"
             self.groups[chat_id] = {"type": kind, "title": f"Test group {chat_id}",
