@@ -24,7 +24,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPri
 from aiohttp import web
 from botharness import FakeClock, FakeTelegram
 
-from ludice.playground.emulator import Emulator, html
+from ludice.playground.emulator import Emulator, html, to_html
 
 KB = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data="go")]])
 GROUP = -100777
@@ -70,9 +70,9 @@ def test_html_telegram_accepts_and_turns_into_entities() -> None:
                         {"offset": 11, "length": 2, "type": "text_link",
                          "url": "https://t.me/x"}]
     # and back, for a page: text escaped, only Telegram's tags, no script links
-    assert html.to_html(text, entities) == (
+    assert to_html(text, entities) == (
         '😀 <b>Tom &lt;&amp;&gt;</b> <a href="https://t.me/x">go</a>')
-    assert html.to_html("<script>", [{"offset": 0, "length": 8, "type": "text_link",
+    assert to_html("<script>", [{"offset": 0, "length": 8, "type": "text_link",
                                       "url": "javascript:alert(1)"}]) == "&lt;script&gt;"
 
 

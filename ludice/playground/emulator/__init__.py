@@ -83,9 +83,9 @@ Scripting (tests): updates delivered as given, no checks
     set_response(method, value_or_callable), handler(method) -> callable or None
 """
 
-from ludice.playground.emulator.html import to_html
 from ludice.playground.emulator.invoices import Outcome
 from ludice.playground.emulator.messages import DICE_RANGES
+from ludice.playground.emulator.render import to_html
 from ludice.playground.emulator.server import Emulator
 from ludice.playground.emulator.wire import ActionError, ApiError, Call
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ludice.playground.emulator.html import entity_order
+
 _FOUND = re.compile(
     r"(?P<url>(?<![\w@/.])(?:https?://|(?:t|telegram)\.me/)[^\s<>\"']+)"
     r"|(?P<bot_command>(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z][A-Za-z0-9_]{3,31})?(?![\w/]))"
@@ -40,4 +42,4 @@ def with_found(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]
         found.append({"offset": offset, "length": end - offset, "type": kind})
     if not found:
         return entities
-    return sorted([*entities, *found], key=lambda e: (e["offset"], -e["length"]))
+    return sorted([*entities, *found], key=entity_order)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ludice.playground.emulator.html import to_html
+from ludice.playground.emulator.render import to_html
 
 log = logging.getLogger(__name__)
 
