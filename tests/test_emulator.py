@@ -15,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramForbiddenError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -185,6 +186,9 @@ async def test_payments_and_misc_methods(fake: FakeTelegram, bot: Bot) -> None:
     await bot.set_my_commands([])
     assert await bot.get_my_commands() == []
     src = await bot.send_message(3, "copy me")
+    with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+        await bot.forward_message(4, from_chat_id=3, message_id=src.message_id)
+    fake.send_text(4, "/start")  # now the bot may write to user 4
     fwd = await bot.forward_message(4, from_chat_id=3, message_id=src.message_id)
     assert fwd.text == "copy me" and fwd.forward_origin is not None
     copied = await bot.copy_message(5, from_chat_id=3, message_id=src.message_id)

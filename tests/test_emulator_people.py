@@ -72,6 +72,9 @@ async def test_people_groups_and_what_the_bot_gets_to_see(em: Emulator) -> None:
 async def test_buttons_forwards_and_deep_links(em: Emulator) -> None:
     alice, bob = em.add_user("Alice")["id"], em.add_user("Bob")["id"]
     markup = {"inline_keyboard": [[{"text": "Join", "callback_data": "gj:1"}]]}
+    never_wrote = await em.call("sendMessage", {"chat_id": alice, "text": "card"})
+    assert never_wrote["description"] == "Forbidden: bot can't initiate conversation with a user"
+    em.say(alice, alice, "/start")
     card = await api(em, "sendMessage", chat_id=alice, text="card", reply_markup=markup)
     query_id = em.press_button(alice, alice, card["message_id"], "gj:1")
     assert em.pushed[-1]["callback_query"]["id"] == query_id
@@ -150,6 +153,7 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
     events: list[dict[str, Any]] = []
     em.subscribe(lambda e: events.append(e) if e["type"] in ("stars", "invoice") else None)
     alice = em.add_user("Alice", stars=100)["id"]
+    em.say(alice, alice, "/topup")
     invoice = await _invoice(em, alice, 40)
     paying = asyncio.create_task(em.pay(alice, alice, invoice))
     await _answer_checkout(em, ok=True)
@@ -168,6 +172,12 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
         await em.pay(alice, alice, await _invoice(em, alice, 61))
     assert (await em.pay(alice, alice, await _invoice(em, alice, 1), timeout=0.01)
             ).status == "timeout"
+    em.pre_checkout(alice, "buy", 5)
+    expired = em.pushed[-1]["pre_checkout_query"]["id"]
+    em.bank.queries[expired] = (0.0, None)  # Telegram's 10 seconds are over
+    gone = await em.call("answerPreCheckoutQuery", {"pre_checkout_query_id": expired,
+                                                    "ok": True})
+    assert "query is too old" in gone["description"]
     late = await em.call("answerPreCheckoutQuery", {
         "pre_checkout_query_id": em.pushed[-1]["pre_checkout_query"]["id"], "ok": True})
     assert "query is too old" in late["description"]
@@ -187,3 +197,65 @@ async def test_paying_an_invoice_with_stars_and_a_refund(em: Emulator) -> None:
             ] == [("stars", "top-up", 100), ("stars", "payment", 60), ("invoice", "paid", None),
                   ("invoice", "refused", None), ("invoice", "timeout", None),
                   ("stars", "refund", 100)]
+
+
+async def test_forum_topics(em: Emulator) -> None:
+    alice = em.add_user("Alice")["id"]
+    forum = em.create_group("Dice Forum", [alice], forum=True, bot_admin=True)
+    topic = em.create_topic(alice, forum, "Duels")
+    created = em.pushed[-1]["message"]
+    assert created["forum_topic_created"]["name"] == "Duels"
+    assert created["message_thread_id"] == topic == created["message_id"]
+    said = em.say(alice, forum, "/duel 20", thread_id=topic)
+    assert said["message_thread_id"] == topic and said["reply_to_message"]["message_id"] == topic
+    posted = await api(em, "sendMessage", chat_id=forum, text="card", message_thread_id=topic)
+    assert posted["is_topic_message"] and posted["message_thread_id"] == topic
+    wrong = await em.call("sendMessage", {"chat_id": forum, "text": "x",
+                                          "message_thread_id": 999})
+    assert wrong["description"] == "Bad Request: message thread not found"
+    with pytest.raises(ActionError, match="no such topic"):
+        em.say(alice, forum, "lost", thread_id=999)
+    with pytest.raises(ActionError, match="only forum groups"):
+        em.create_topic(alice, em.create_group("Plain", [alice]), "Duels")
+
+
+async def test_numbering_goes_on_after_ids_a_restarted_bot_remembers(em: Emulator) -> None:
+    alice = em.add_user("Alice")["id"]
+    em.skip_message_ids(alice, 41)
+    assert em.say(alice, alice, "hi")["message_id"] == 42
+    em.skip_message_ids(alice, 10)  # never back
+    assert (await api(em, "sendMessage", chat_id=alice, text="x"))["message_id"] == 43
+
+
+async def test_admins_remove_members_and_the_bot(em: Emulator) -> None:
+    alice, bob = em.add_user("Alice")["id"], em.add_user("Bob")["id"]
+    club = em.create_group("Club", [alice, bob], admins=(alice,))
+    with pytest.raises(ActionError, match="only group admins"):
+        em.remove_from_group(bob, club, alice)
+    em.remove_from_group(alice, club, bob)
+    assert em.pushed[-1]["message"]["left_chat_member"]["id"] == bob
+    with pytest.raises(ActionError, match="not one of this person's chats"):
+        em.say(bob, club, "let me back")
+    em.remove_from_group(alice, club, em.bot_user["id"])
+    removed = em.pushed[-1]["my_chat_member"]
+    assert (removed["old_chat_member"]["status"], removed["new_chat_member"]["status"]) == (
+        "member", "kicked")
+    refused = await em.call("sendMessage", {"chat_id": club, "text": "still here?"})
+    assert refused["error_code"] == 403
+
+
+async def test_a_long_run_keeps_only_the_latest() -> None:
+    bounded = Emulator(keep=2)
+    alice = bounded.add_user("Alice")["id"]
+    for text in ("one", "two", "three"):
+        bounded.say(alice, alice, text)
+    for _ in range(3):
+        bounded.say(alice, alice, "more")
+    assert [m["message_id"] for m in bounded.chat_messages(alice)] == [5, 6]
+    assert len(bounded.pushed) <= 4 and bounded.pushed[-1]["message"]["message_id"] == 6
+    gone = await bounded.call("editMessageText", {"chat_id": alice, "message_id": 1,
+                                                  "text": "x"})
+    assert gone["description"] == "Bad Request: message to edit not found"
+    for _ in range(4):
+        await bounded.call("getMe", {})
+    assert len(bounded.calls) <= 4 and bounded.calls[-1].method == "getMe"

@@ -24,7 +24,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPri
 from aiohttp import web
 from botharness import FakeClock, FakeTelegram
 
-from ludice.playground.emulator import Emulator, html
+from ludice.playground.emulator import Emulator, html, to_html
 
 KB = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Go", callback_data="go")]])
 GROUP = -100777
@@ -70,9 +70,9 @@ def test_html_telegram_accepts_and_turns_into_entities() -> None:
                         {"offset": 11, "length": 2, "type": "text_link",
                          "url": "https://t.me/x"}]
     # and back, for a page: text escaped, only Telegram's tags, no script links
-    assert html.to_html(text, entities) == (
+    assert to_html(text, entities) == (
         '😀 <b>Tom &lt;&amp;&gt;</b> <a href="https://t.me/x">go</a>')
-    assert html.to_html("<script>", [{"offset": 0, "length": 8, "type": "text_link",
+    assert to_html("<script>", [{"offset": 0, "length": 8, "type": "text_link",
                                       "url": "javascript:alert(1)"}]) == "&lt;script&gt;"
 
 
@@ -92,6 +92,13 @@ async def test_html_messages_are_stored_as_text_and_entities(fake: FakeTelegram,
         await bot.send_message(1, "<b> </b>")
     with pytest.raises(TelegramBadRequest, match="unsupported parse_mode"):
         await bot.send_message(1, "x", parse_mode="BBCode")
+
+
+async def test_telegram_finds_commands_mentions_and_links(bot: Bot) -> None:
+    sent = await bot.send_message(1, "<b>Type</b> /ludice on, ask @alice_b or open "
+                                     "t.me/ludice_test_bot?start=g1.")
+    assert [(e.type, e.offset, e.length) for e in sent.entities] == [
+        ("bold", 0, 4), ("bot_command", 5, 7), ("mention", 21, 8), ("url", 38, 29)]
 
 
 async def test_protected_content_cannot_be_forwarded_or_copied(fake: FakeTelegram, bot: Bot
@@ -149,6 +156,24 @@ async def test_a_callback_query_is_answered_once(fake: FakeTelegram, bot: Bot) -
         await bot.answer_callback_query("42")
     assert [(a["user_id"], a["text"], a["show_alert"]) for a in answers] == [
         (1, "Rolling!", True)]
+
+
+async def test_buttons_and_callback_answers_are_checked(fake: FakeTelegram, bot: Bot) -> None:
+    def button(**fields: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="B", **fields)]])
+
+    with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+        await bot.send_message(1, "x", reply_markup=button(callback_data="é" * 33))
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        await bot.send_message(1, "x", reply_markup=button(url="javascript:alert(1)"))
+    with pytest.raises(TelegramBadRequest, match="Text buttons are unallowed"):
+        await bot.send_message(1, "x", reply_markup=button())
+    await bot.send_message(1, "ok", reply_markup=button(callback_data="d" * 64))
+    pressed = fake.press(1, "d", message_id=1)["callback_query"]["id"]
+    with pytest.raises(TelegramBadRequest, match="URL_INVALID"):
+        await bot.answer_callback_query(pressed, url="https://example.org")
+    assert await bot.answer_callback_query(
+        pressed, url="https://t.me/ludice_test_bot?start=g1")
 
 
 async def test_chats_the_bot_cannot_post_in(fake: FakeTelegram, bot: Bot) -> None:

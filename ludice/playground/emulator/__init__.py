@@ -3,7 +3,9 @@ act in it (from tests or a page), and everything that happens is observable.
 
 Serving
     em = Emulator(token="123456:TEST", bot_username="ludice_test_bot", rate_limits=False,
-                  initial_stars=1000)
+                  initial_stars=1000, keep=None)
+                                     keep=N: remember only (about) the latest N calls and
+                                     pushed updates and N messages per chat (long runs)
     await em.start(host="127.0.0.1", port=0) -> base_url   standalone on a free port
     await em.stop()                  (or `async with Emulator() as em:`)
     em.mount(app)                    serve /bot{token}/{method} from your aiohttp app; set
@@ -19,7 +21,11 @@ The world (read freely; Bot API JSON; change it only through the methods below)
     em.messages {(chat id, message id): Message}   the current messages (edits applied,
                                                   deleted ones gone), users' and the bot's
     em.chat_messages(chat_id) -> [Message]        a copy, oldest first
+    em.skip_message_ids(chat_id, up_to)           number new messages after up_to (a world
+                                                  rebuilt for a bot that remembers old ids)
     em.members(chat_id) -> {user id: status}, em.in_chat(chat_id, user_id)
+    em.started {user ids}  who wrote to the bot in private: the bot may write only to them
+                           (others answer 403 "bot can't initiate conversation")
     em.stars(user_id) -> balance, em.bank.transactions, em.refunded {charge ids}
     em.calls [Call(method, params, at, answered_error, description)]
     em.sent(chat_id=None, method=None) -> [Call] (successful), em.texts(chat_id) -> [str]
@@ -27,8 +33,10 @@ The world (read freely; Bot API JSON; change it only through the methods below)
 
 Events: unsubscribe = em.subscribe(listener); listener(event) is called in the loop with a
 fresh plain-JSON dict for each of:
-    {"type": "message", "chat_id", "message"}        a new message, anyone's
-    {"type": "edited", "chat_id", "message"}         the message as it is now
+    {"type": "message", "chat_id", "message", "html"}   a new message, anyone's; "html":
+                                                     its text/caption as safe markup
+                                                     (to_html), or None
+    {"type": "edited", "chat_id", "message", "html"}    the message as it is now
     {"type": "deleted", "chat_id", "message_id"}
     {"type": "call", "method", "params", "ok", "error"}   every Bot API call the bot made
     {"type": "callback_answer", "user_id", "chat_id", "message_id", "callback_query_id",
@@ -46,6 +54,8 @@ People acting, checked as a Telegram client would (ActionError: refused, nothing
     create_group(title, members, admins=(), forum=False, kind="supergroup", add_bot=True,
                  bot_admin=False) -> chat_id
     join_group(chat_id, user_id, by=None) -> Message;  chats_of(user_id) -> [Chat]
+    create_topic(user_id, chat_id, name) -> message_thread_id   (forum groups)
+    remove_from_group(admin_id, chat_id, user_id)      (the bot too: it gets my_chat_member)
     say(user_id, chat_id, text, reply_to=None, thread_id=None) -> Message
     throw(user_id, chat_id, emoji="🎲", thread_id=None) -> Message  (value from secrets)
     forward(user_id, from_chat_id, message_id, to_chat_id) -> Message (forward_origin set;
@@ -73,9 +83,9 @@ Scripting (tests): updates delivered as given, no checks
     set_response(method, value_or_callable), handler(method) -> callable or None
 """
 
-from ludice.playground.emulator.html import to_html
 from ludice.playground.emulator.invoices import Outcome
 from ludice.playground.emulator.messages import DICE_RANGES
+from ludice.playground.emulator.render import to_html
 from ludice.playground.emulator.server import Emulator
 from ludice.playground.emulator.wire import ActionError, ApiError, Call
 

@@ -2,13 +2,10 @@
 entities (offsets and lengths in UTF-16 code units) and the text loses its markup; anything
 else is refused with the reason Telegram gives ("Unsupported start tag "x" at byte offset 3").
 A bare `&` or an unknown entity stays as it is; a stray `<` does not.
-
-`to_html` goes the other way, for a page: entities back to markup in which every character of
-text is escaped, so a player called `<script>` shows as text."""
+(render.to_html goes the other way, for a page.)"""
 
 from __future__ import annotations
 
-import html as std_html
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +20,17 @@ TAGS = frozenset({*_SIMPLE, "a", "span", "tg-emoji", "tg-time"})
 _ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,8}|#x[0-9a-fA-F]{1,8});?")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9.\-]*")
+
+
+# tdlib's order for entities over the same text (lower first)
+_PRIORITY = {"blockquote": 0, "expandable_blockquote": 0, "pre": 11, "code": 20,
+             "text_link": 49, "bold": 90, "italic": 91, "underline": 92, "strikethrough": 93,
+             "spoiler": 94, "custom_emoji": 99}
+
+
+def entity_order(entity: dict[str, Any]) -> tuple[int, int, int]:
+    """Telegram's order of entities: by start, the longer first, then by kind."""
+    return entity["offset"], -entity["length"], _PRIORITY.get(entity.get("type", ""), 50)
 
 
 class ParseError(ValueError):
@@ -83,7 +91,7 @@ class _Parser:
         if self.stack:
             raise ParseError("Can't find end tag corresponding to start tag "
                              f'"{self.stack[-1].tag}"')
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        self.entities.sort(key=entity_order)
         return "".join(self.out), self.entities
 
     def start_tag(self) -> None:
@@ -178,7 +186,7 @@ class _Parser:
         if tag == "a":
             if not attrs.get("href"):
                 return  # <a> without an address is plain text
-            entity |= {"type": "text_link", "url": _normal_url(attrs["href"])}
+            entity |= {"type": "text_link", "url": normal_url(attrs["href"])}
         elif tag == "span":
             entity["type"] = "spoiler"
         elif tag == "tg-emoji":
@@ -204,7 +212,7 @@ class _Parser:
             self.entities.append(entity)
 
 
-def _normal_url(url: str) -> str:
+def normal_url(url: str) -> str:
     if "://" not in url and not url.startswith(("tg:", "mailto:")):
         url = "http://" + url
         if "/" not in url[len("http://"):]:
@@ -241,38 +249,3 @@ def problem(source: str) -> str | None:
     except ParseError as exc:
         return str(exc)
     return None
-
-
-_MARKUP = {
-    "bold": ("<b>", "</b>"), "italic": ("<i>", "</i>"), "underline": ("<u>", "</u>"),
-    "strikethrough": ("<s>", "</s>"), "spoiler": ("<tg-spoiler>", "</tg-spoiler>"),
-    "code": ("<code>", "</code>"), "pre": ("<pre>", "</pre>"),
-    "blockquote": ("<blockquote>", "</blockquote>"),
-    "expandable_blockquote": ("<blockquote expandable>", "</blockquote>"),
-}
-_SAFE_SCHEMES = ("http://", "https://", "tg://")
-
-
-def to_html(text: str, entities: list[dict[str, Any]] | None) -> str:
-    """Markup for a client: only Telegram's formatting tags, all text escaped, links only
-    to http(s) and tg: addresses (any other link is shown as its text)."""
-    data = text.encode("utf-16-le")
-    marks: dict[int, list[str]] = {}
-    for entity in sorted(entities or [], key=lambda e: (e["offset"], -e["length"])):
-        start, end = entity["offset"], entity["offset"] + entity["length"]
-        kind = entity.get("type")
-        if kind == "text_link" and str(entity.get("url", "")).startswith(_SAFE_SCHEMES):
-            pair = (f'<a href="{std_html.escape(entity["url"], quote=True)}">', "</a>")
-        elif kind in _MARKUP:
-            pair = _MARKUP[kind]
-        else:
-            continue
-        marks.setdefault(start, []).append(pair[0])
-        marks.setdefault(end, []).insert(0, pair[1])
-    out, cut = [], 0
-    for point in sorted(marks):
-        out.append(std_html.escape(data[cut * 2:point * 2].decode("utf-16-le", "replace")))
-        out.extend(marks[point])
-        cut = point
-    out.append(std_html.escape(data[cut * 2:].decode("utf-16-le", "replace")))
-    return "".join(out)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,9 @@ class StarBank:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunded: set[str] = field(default_factory=set)
-    queries: dict[str, asyncio.Future[dict[str, Any]] | None] = field(default_factory=dict)
+    # pre-checkout query id -> (answer-by time (monotonic), the payer's wait for it, if any)
+    queries: dict[str, tuple[float, asyncio.Future[dict[str, Any]] | None]] = field(
+        default_factory=dict)
     paid_invoices: set[tuple[int, int]] = field(default_factory=set)
     # (chat id, message id) of an invoice -> the payload the bot put in it
     payloads: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -78,7 +81,7 @@ def record_payment(em: Emulator, user_id: int, chat_id: int, payload: str, amoun
 def push_pre_checkout(em: Emulator, user_id: int, payload: str, total_amount: int,
                       currency: str = "XTR") -> dict[str, Any]:
     query_id = str(8_000_000_000 + em.bank.next_id())
-    em.bank.queries[query_id] = None
+    em.bank.queries[query_id] = (time.monotonic() + PRE_CHECKOUT_SECONDS, None)
     return em.push("pre_checkout_query", {
         "id": query_id, "from": em.user_json(user_id), "currency": currency,
         "total_amount": total_amount, "invoice_payload": payload,
@@ -103,7 +106,7 @@ async def pay(em: Emulator, user_id: int, chat_id: int, message_id: int,
     update = push_pre_checkout(em, user_id, payload, amount, currency)
     query_id = update["pre_checkout_query"]["id"]
     answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-    em.bank.queries[query_id] = answered
+    em.bank.queries[query_id] = (time.monotonic() + timeout, answered)
     try:
         answer = await asyncio.wait_for(answered, timeout)
     except TimeoutError:
@@ -164,13 +167,15 @@ def send_invoice(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
 
 def answer_pre_checkout_query(em: Emulator, p: dict[str, Any]) -> bool:
     query_id = str(p.get("pre_checkout_query_id") or "")
-    if query_id not in em.bank.queries:
+    deadline, waiting = em.bank.queries.get(query_id, (0.0, None))
+    if time.monotonic() > deadline:
+        em.bank.queries.pop(query_id, None)
         raise ApiError(QUERY_INVALID)
     ok = p.get("ok")
     if ok is not True and not (isinstance(p.get("error_message"), str) and p["error_message"]):
         raise ApiError("Bad Request: ERROR_MESSAGE_EMPTY" if ok is False
                        else "Bad Request: parameter \"ok\" is required")
-    waiting = em.bank.queries.pop(query_id)
+    del em.bank.queries[query_id]
     if waiting is not None and not waiting.done():
         waiting.set_result({"ok": ok is True, "error_message": p.get("error_message")})
     return True

@@ -8,15 +8,17 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from ludice.playground.emulator import html
+from ludice.playground.emulator.content import (
+    MAX_CAPTION,
+    formatted,
+    inline_markup,
+)
 from ludice.playground.emulator.wire import ApiError, as_int, too_many_requests
 
 if TYPE_CHECKING:
     from ludice.playground.emulator.server import Emulator
 
 DICE_RANGES = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
 _CAPTIONED = ("photo", "video", "animation", "document", "audio", "voice")
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply"
                 " markup are exactly the same as a current content and reply markup of the"
@@ -61,6 +63,8 @@ def target_chat(em: Emulator, chat_id: int) -> None:
             raise ApiError(f"Forbidden: bot is not a member of the {kind} chat", 403)
     elif chat_id in em.blocked:
         raise ApiError("Forbidden: bot was blocked by the user", 403)
+    elif chat_id in em.users and chat_id not in em.started:
+        raise ApiError("Forbidden: bot can't initiate conversation with a user", 403)
 
 
 def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
@@ -72,9 +76,12 @@ def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
     thread = as_int(p.get("message_thread_id"))
     if thread is not None:
         info = em.groups.get(chat_id)
-        if chat_id > 0 or (info is not None and not info.get("is_forum")):
+        if chat_id > 0 or (info is not None and not info.get("is_forum")) or (
+                info is not None and info.get("tracked") and thread not in info["topics"]):
             raise ApiError("Bad Request: message thread not found")
         content |= {"message_thread_id": thread, "is_topic_message": True}
+        if (chat_id, thread) in em.messages:  # a topic's messages answer its first one
+            content["reply_to_message"] = em.reply_target(chat_id, thread)
     reply = p.get("reply_parameters") if isinstance(p.get("reply_parameters"), dict) else {}
     reply_id = as_int(reply.get("message_id")) or as_int(p.get("reply_to_message_id"))
     if reply_id is not None:
@@ -84,48 +91,14 @@ def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
         elif not (reply.get("allow_sending_without_reply") is True
                   or p.get("allow_sending_without_reply") is True):
             raise ApiError("Bad Request: message to be replied not found")
-    markup = p.get("reply_markup")
     # Only inline keyboards come back on a Message; reply keyboards are never echoed.
-    if isinstance(markup, dict) and markup.get("inline_keyboard"):
+    if markup := inline_markup(p):
         content["reply_markup"] = markup
     if p.get("protect_content") is True:
         content["has_protected_content"] = True
     if (wait := em.limits.admit(chat_id)) is not None:
         raise too_many_requests(wait)
     return em.store(chat_id, content)
-
-
-PARSE_MODES = frozenset({"HTML", "Markdown", "MarkdownV2"})
-
-
-def formatted(p: dict[str, Any], key: str = "text", limit: int = MAX_TEXT
-              ) -> dict[str, Any]:
-    """The text (or caption) field and its entities as Telegram stores them: parse mode
-    applied, surrounding white space trimmed; {} for an empty caption."""
-    entities_key = "entities" if key == "text" else "caption_entities"
-    raw = p.get(key)
-    if not isinstance(raw, str) or not raw.strip():
-        if key == "text":
-            raise ApiError("Bad Request: message text is empty")
-        return {}
-    mode = p.get("parse_mode")
-    if mode and mode not in PARSE_MODES:
-        raise ApiError(f"Bad Request: unsupported parse_mode: {mode}")
-    entities = p.get(entities_key) if isinstance(p.get(entities_key), list) else None
-    text = raw
-    if entities is None and mode == "HTML":
-        try:
-            text, entities = html.parse(raw)
-        except html.ParseError as exc:
-            raise ApiError(f"Bad Request: can't parse entities: {exc}") from None
-    text, entities = html.trimmed(text, entities or [])
-    if not text:
-        raise ApiError("Bad Request: message text is empty" if key == "text"
-                       else "Bad Request: caption is empty")
-    if len(text) > limit:
-        raise ApiError("Bad Request: message is too long" if key == "text"
-                       else "Bad Request: message caption is too long")
-    return {key: text, entities_key: entities} if entities else {key: text}
 
 
 def send_message(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
@@ -161,9 +134,8 @@ def _edit(em: Emulator, p: dict[str, Any], field: str | None) -> dict[str, Any] 
         new.pop("caption", None)
         new.pop("caption_entities", None)
         new |= formatted(p, "caption", MAX_CAPTION)
-    markup = p.get("reply_markup")
     # Editing without reply_markup drops the inline keyboard, as in real Telegram.
-    if isinstance(markup, dict) and markup.get("inline_keyboard"):
+    if markup := inline_markup(p):
         new["reply_markup"] = markup
     else:
         new.pop("reply_markup", None)

@@ -11,7 +11,8 @@ import re
 import urllib.parse
 from typing import Any
 
-from ludice.playground.emulator import invoices, messages
+from ludice.playground.emulator import detect, invoices, messages
+from ludice.playground.emulator.content import MAX_TEXT
 from ludice.playground.emulator.scripted import Scripted
 from ludice.playground.emulator.wire import ActionError
 
@@ -71,7 +72,7 @@ class People(Scripted):
         n = next(self._new_group_ids)
         chat_id = -(1_000_000_000_000 + n) if kind == "supergroup" else -(4_000_000_000 + n)
         self.groups[chat_id] = {"type": kind, "title": title, "is_forum": forum,
-                                "tracked": True}
+                                "tracked": True, "topics": {}}
         creator = people[0]
         for user_id in people:
             status = ("creator" if user_id == creator else
@@ -81,6 +82,23 @@ class People(Scripted):
         if add_bot:
             self.bot_status(chat_id, "administrator" if bot_admin else "member", by=creator)
         return chat_id
+
+    def create_topic(self, user_id: int, chat_id: int, name: str) -> int:
+        """`user_id` opens a topic in a forum group; its id (message_thread_id) is returned."""
+        self.visible(user_id, chat_id)
+        info = self.groups[chat_id]
+        if not info.get("is_forum"):
+            raise ActionError("only forum groups have topics")
+        name = name.strip() if isinstance(name, str) else ""
+        if not 1 <= len(name) <= 128:
+            raise ActionError("a topic name must have 1 to 128 characters")
+        topic = self.next_message_id(chat_id)  # a topic is named after its first message
+        info["topics"][topic] = name
+        self._deliver(chat_id, {
+            "from": self.user_json(user_id), "message_thread_id": topic,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096}}, service=True)
+        return topic
 
     def join_group(self, chat_id: int, user_id: int, *, by: int | None = None
                    ) -> dict[str, Any]:
@@ -95,6 +113,21 @@ class People(Scripted):
         self.set_member(chat_id, user_id, "member")
         return self._deliver(chat_id, {"from": self.user_json(adder),
                                        "new_chat_members": [self.user_json(user_id)]}, True)
+
+    def remove_from_group(self, admin_id: int, chat_id: int, user_id: int) -> None:
+        """A group admin removes `user_id` (the bot too: a my_chat_member update for it);
+        the group shows the left_chat_member service message."""
+        self.visible(admin_id, chat_id)
+        if self.status(chat_id, admin_id) not in ("creator", "administrator"):
+            raise ActionError("only group admins can remove members")
+        if not self.in_chat(chat_id, user_id) or self.status(chat_id, user_id) == "creator":
+            raise ActionError("that member cannot be removed")
+        if user_id == self.bot_user["id"]:
+            self.bot_status(chat_id, "kicked", by=admin_id)
+        else:
+            self.set_member(chat_id, user_id, "kicked")
+        self._deliver(chat_id, {"from": self.user_json(admin_id),
+                                "left_chat_member": self.user_json(user_id)}, True)
 
     def chats_of(self, user_id: int) -> list[dict[str, Any]]:
         """The chats `user_id` sees: their private chat with the bot, then their groups."""
@@ -117,12 +150,11 @@ class People(Scripted):
         self.visible(user_id, chat_id)
         if not isinstance(text, str) or not text.strip():
             raise ActionError("a message cannot be empty")
-        if len(text) > messages.MAX_TEXT:
-            raise ActionError(f"a message has at most {messages.MAX_TEXT} characters")
+        if len(text) > MAX_TEXT:
+            raise ActionError(f"a message has at most {MAX_TEXT} characters")
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            content["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split()[0])}]
+        if entities := detect.with_found(text, []):
+            content["entities"] = entities
         content |= self._placement(chat_id, reply_to, thread_id)
         return self._deliver(chat_id, {"from": self.user_json(user_id), **content})
 
@@ -220,11 +252,13 @@ class People(Scripted):
                    ) -> dict[str, Any]:
         content: dict[str, Any] = {}
         if thread_id is not None:
-            if not self.groups.get(chat_id, {}).get("is_forum"):
+            info = self.groups.get(chat_id, {})
+            if not info.get("is_forum"):
                 raise ActionError("only forum groups have topics")
-            if not isinstance(thread_id, int) or thread_id < 1:
+            if thread_id not in info.get("topics", {}):
                 raise ActionError("no such topic")
-            content |= {"message_thread_id": thread_id, "is_topic_message": True}
+            content |= {"message_thread_id": thread_id, "is_topic_message": True,
+                        "reply_to_message": self.reply_target(chat_id, thread_id)}
         if reply_to is not None:
             target = self.reply_target(chat_id, reply_to) if isinstance(reply_to, int) else None
             if target is None:
@@ -242,6 +276,7 @@ class People(Scripted):
     def _bot_sees(self, chat_id: int, msg: dict[str, Any], service: bool) -> bool:
         if chat_id > 0:
             self.blocked.discard(chat_id)  # writing to a blocked bot unblocks it
+            self.started.add(chat_id)
             return True
         status = self.status(chat_id, self.bot_user["id"])
         if status not in ("member", "administrator", "creator"):

@@ -6,14 +6,16 @@ which is what tests need; people.py checks a page's input before it comes here."
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
-from ludice.playground.emulator import invoices, messages
+from ludice.playground.emulator import detect, invoices, messages
 from ludice.playground.emulator.updates import UpdateQueue
 from ludice.playground.emulator.wire import ApiError
 from ludice.playground.emulator.world import World, member_json
 
 ANONYMOUS_ADMIN = 1087968824  # Telegram's GroupAnonymousBot
+MAX_OPEN_CALLBACKS = 10_000
 
 
 class Scripted(World):
@@ -23,10 +25,12 @@ class Scripted(World):
         self.updates = UpdateQueue()
         self.initial_stars = initial_stars
         self.bank = invoices.StarBank()
-        # callback query id -> (user id, answered?) for answerCallbackQuery
+        # callback query id -> where it was pressed, until answerCallbackQuery
         self.callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
         self._dice: list[int] = []
+        # users who wrote to the bot in private: the bot may write to them
+        self.started: set[int] = set()
 
     @property
     def pushed(self) -> list[dict[str, Any]]:
@@ -68,6 +72,8 @@ class Scripted(World):
     def user_message(self, user_id: int, chat_id: int | None, chat_type: str = "private",
                      **content: Any) -> dict[str, Any]:
         chat_id = user_id if chat_id is None else chat_id
+        if chat_id > 0:
+            self.started.add(chat_id)
         if chat_id < 0 and chat_id not in self.groups:
             kind = chat_type if chat_type in ("group", "supergroup") else "supergroup"
             self.groups[chat_id] = {"type": kind, "title": f"Test group {chat_id}",
@@ -88,9 +94,8 @@ class Scripted(World):
             self.users[user_id] = {"id": user_id, "is_bot": True, "first_name": "Group",
                                    "username": "GroupAnonymousBot"}
             content["sender_chat"] = self.chat(target)
-        if text.startswith("/"):
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if entities := detect.with_found(text, []):
+            content["entities"] = entities
         if message_thread_id is not None:
             content |= {"message_thread_id": message_thread_id, "is_topic_message": True}
         if reply_to is not None:
@@ -129,22 +134,30 @@ class Scripted(World):
             "message_id": message_id, "date": int(self.clock()), "chat": self.chat(chat_id),
             "from": self.bot_user, "text": ""}
         query_id = str(9_000_000 + next(self._callback_ids))
+        if len(self.callbacks) >= MAX_OPEN_CALLBACKS:  # Telegram forgets unanswered ones
+            del self.callbacks[next(iter(self.callbacks))]
         self.callbacks[query_id] = {"user_id": user_id, "chat_id": chat_id,
-                                    "message_id": message_id, "answered": False}
+                                    "message_id": message_id}
         return self.push("callback_query", {
             "id": query_id, "from": self.user_json(user_id),
             "chat_instance": str(-abs(chat_id) * 7), "message": message, "data": data})
 
     def answer_callback_query(self, p: dict[str, Any]) -> bool:
-        query = self.callbacks.get(str(p.get("callback_query_id") or ""))
-        if query is None or query["answered"]:
+        query_id = str(p.get("callback_query_id") or "")
+        query = self.callbacks.get(query_id)
+        if query is None:
             raise ApiError(invoices.QUERY_INVALID)
         text = p.get("text")
         if isinstance(text, str) and len(text) > 200:
             raise ApiError("Bad Request: MESSAGE_TOO_LONG")
-        query["answered"] = True
+        url = p.get("url")
+        me = re.escape(self.bot_user["username"])
+        start_link = re.compile(rf"https?://t\.me/{me}\?start=[\w-]{{1,64}}", re.IGNORECASE)
+        if url is not None and not (isinstance(url, str) and start_link.fullmatch(url)):
+            raise ApiError("Bad Request: URL_INVALID")
+        del self.callbacks[query_id]
         self.emit("callback_answer", user_id=query["user_id"], chat_id=query["chat_id"],
-                  message_id=query["message_id"], callback_query_id=p["callback_query_id"],
+                  message_id=query["message_id"], callback_query_id=query_id,
                   text=text if isinstance(text, str) else None,
                   show_alert=p.get("show_alert") is True,
                   url=p.get("url") if isinstance(p.get("url"), str) else None)

@@ -41,8 +41,12 @@ class Emulator(People):
 
     def __init__(self, *, token: str = "123456:TEST", bot_username: str = "ludice_test_bot",
                  bot_name: str = "Ludice Test", rate_limits: bool = False,
-                 initial_stars: int = 1000) -> None:
+                 initial_stars: int = 1000, keep: int | None = None) -> None:
+        """`keep`: remember only the latest `keep` calls, pushed updates and messages per
+        chat (older messages are forgotten, as if scrolled away: the bot can no longer edit
+        them); None keeps everything, which tests want and a long playground run cannot."""
         super().__init__(token, bot_username, bot_name, initial_stars)
+        self.keep = self.keep_messages = self.updates.keep = keep
         self.calls: list[Call] = []
         self.limits = RateLimits(enabled=rate_limits)
         self.commands: dict[tuple[str, str], Any] = {}
@@ -107,6 +111,8 @@ class Emulator(People):
         """Answer one Bot API call (what HTTP requests come to); the JSON body returned."""
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
+        if self.keep is not None and len(self.calls) > 2 * self.keep:
+            del self.calls[:-self.keep]  # trimmed now and then, not on every call
         key = method.lower()
         try:
             if token is not None and token != self.token:

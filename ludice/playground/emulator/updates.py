@@ -26,6 +26,7 @@ class _Queued:
 @dataclass
 class UpdateQueue:
     pushed: list[dict[str, Any]] = field(default_factory=list)
+    keep: int | None = None
     last_id: int = 0
     _queue: list[_Queued] = field(default_factory=list)
     allowed: frozenset[str] | None = None
@@ -41,6 +42,8 @@ class UpdateQueue:
         self.last_id = max(self.last_id, update["update_id"])
         self._queue.append(_Queued(update))
         self.pushed.append(update)
+        if self.keep is not None and len(self.pushed) > 2 * self.keep:
+            del self.pushed[:-self.keep]
         self._wake.set()
         self._wake = asyncio.Event()
         return update

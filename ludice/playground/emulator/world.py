@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ludice.playground.emulator.html import to_html
+from ludice.playground.emulator.render import to_html
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class World:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self.groups: dict[int, dict[str, Any]] = {}
+        self.keep_messages: int | None = None
         self._members: dict[tuple[int, int], dict[str, Any]] = {}
         self._msg_ids: dict[int, int] = {}
         self._listeners: list[Listener] = []
@@ -157,12 +158,22 @@ class World:
 
     # --- messages ------------------------------------------------------------------------
 
+    def next_message_id(self, chat_id: int) -> int:
+        return self._msg_ids.get(chat_id, 0) + 1
+
+    def skip_message_ids(self, chat_id: int, up_to: int) -> None:
+        """Number the chat's next messages after `up_to` (a restarted world whose bot still
+        remembers message ids from before must never see them reused)."""
+        self._msg_ids[chat_id] = max(self._msg_ids.get(chat_id, 0), up_to)
+
     def store(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
         # Message ids are per chat and shared by both sides, as in real Telegram.
         self._msg_ids[chat_id] = message_id = self._msg_ids.get(chat_id, 0) + 1
         msg = {"message_id": message_id, "date": int(self.clock()), "chat": self.chat(chat_id)}
         msg.update(content)
         self.messages[(chat_id, message_id)] = msg
+        if self.keep_messages is not None:
+            self.messages.pop((chat_id, message_id - self.keep_messages), None)
         if self._listeners:
             self.emit("message", chat_id=chat_id, message=msg, html=shown_html(msg))
         return msg
