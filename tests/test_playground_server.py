@@ -334,3 +334,23 @@ async def test_a_stars_top_up_and_an_admin_refund_move_the_personas_stars(tmp_pa
             assert back["persona"]["stars"] == 1000
     finally:
         await running.stop()
+
+
+async def test_a_persona_throws_dice_and_forwards_what_is_not_protected(playground, page):
+    await settled(playground)
+    await page.ask({"type": "dice", "persona": ALICE, "chat": GROUP_ID, "emoji": "🎯"})
+    thrown = await page.message_in(GROUP_ID, from_bot=False)
+    assert thrown["dice"]["emoji"] == "🎯" and 1 <= thrown["dice"]["value"] <= 6
+    await page.ask({"type": "forward", "persona": ALICE, "from_chat": GROUP_ID,
+                    "message_id": thrown["message_id"], "to_chat": ALICE})
+    forwarded = await page.message_in(ALICE, from_bot=False)
+    assert forwarded["dice"] == thrown["dice"] and forwarded["forward_from"] == "Alice"
+    await page.ask({"type": "forward", "persona": BORIS, "from_chat": GROUP_ID,
+                    "message_id": thrown["message_id"], "to_chat": ALICE})
+    assert "not one of this person's chats" in (await page.next("error"))["message"]
+    sent = await playground.emulator.call("sendDice", {"chat_id": GROUP_ID,
+                                                       "protect_content": True})
+    protected = sent["result"]  # a die as the bot rolls it: protected from forwarding
+    assert "restricted" in await page.refused(
+        {"type": "forward", "persona": ALICE, "from_chat": GROUP_ID,
+         "message_id": protected["message_id"], "to_chat": ALICE})
