@@ -152,6 +152,29 @@ async def test_a_group_challenge_from_card_to_result(browser, playground):
     assert page.errors == []
 
 
+async def test_a_newcomer_follows_the_groups_deep_link_and_joins(browser, playground):
+    from playwright.async_api import expect
+
+    page = await open_page(browser, playground)
+    await accept_terms(page, "Alice", "✅ I accept")
+    await open_chat(page, "Dice Club")
+    await say(page, "/duel 10")
+    await act_as(page, "Carol")  # never started the bot
+    await open_chat(page, "Dice Club")
+    await history(page).get_by_role("button", name="✅ Join").last.click()
+    # the bot answers the button with a t.me link: Carol's client opens the private chat
+    # and sends /start with the link's payload
+    await expect(page.locator("#chat-title")).to_have_text("ludice")
+    await expect(history(page)).to_contain_text("/start g1")
+    await press(page, "✅ I accept")
+    playground.emulator.script_dice(5, 2)
+    await history(page).get_by_role("button", name=re.compile("#1")).last.click()
+    await open_chat(page, "Dice Club")
+    await expect(history(page).get_by_role("img", name=ROLLED)).to_have_count(2, timeout=WAIT)
+    await expect(history(page)).to_contain_text("Challenge #1:", timeout=WAIT)
+    assert page.errors == []
+
+
 async def test_a_stars_top_up(browser, tmp_path):
     from playwright.async_api import expect
 
