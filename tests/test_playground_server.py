@@ -247,7 +247,7 @@ async def test_an_added_player_joins_the_group_and_every_page_hears_of_it(playgr
 async def test_simulated_players_play_private_and_group_duels_on_their_own(tmp_path):
     running = Playground(PlaygroundOptions(
         db_path=tmp_path / "ludice.db", settings=FAST, polling_timeout=1, drain_seconds=3,
-        bots=4, bot_pace=0.02))
+        bots=4, bot_pace=0.02, group_pace=(10_000, 1.0)))
     await running.start()
     try:
         def settled_lobbies() -> dict[str, int]:

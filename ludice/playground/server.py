@@ -42,6 +42,9 @@ class PlaygroundOptions:
     rate_limits: bool = False
     bot_pace: float = 1.0  # simulated players' pauses are multiplied by this (bench: less)
     settings: dict[str, str] = field(default_factory=dict)  # game settings applied at start
+    # messages per window of seconds into one group: `ludice run`'s own pacing; tests that
+    # talk a lot in the group lift it, as the end-to-end tests do
+    group_pace: tuple[int, float] = (20, 60.0)
     polling_timeout: int = 10
     drain_seconds: float = 5.0
 
@@ -134,7 +137,7 @@ class Playground:
         config = Config(token=TOKEN, db_path=self.db_path, api_url=self.api_url,
                         polling_timeout=self.options.polling_timeout,
                         drain_seconds=self.options.drain_seconds)
-        self.application = Application(config)  # paced as `ludice run` paces itself
+        self.application = Application(config, group_pace=self.options.group_pace)
         await self.application.setup()
         self._bot_task = asyncio.create_task(self.application.serve(handle_signals=False),
                                              name="playground-bot")
