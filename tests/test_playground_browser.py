@@ -102,6 +102,10 @@ async def test_two_personas_play_a_dice_duel_by_typing_and_by_buttons(browser, p
     await act_as(page, "Alice")
     playground.emulator.script_dice(3, 5, 2, 6)  # no ties: one die each per duel
     await say(page, "/dice 20")
+    # first the animation, its value not shown yet; then the value
+    rolling = history(page).get_by_role("img", name="🎲 rolling").first
+    await expect(rolling).to_be_visible()
+    assert await rolling.locator(".dice-result").count() == 0
     await expect(history(page).get_by_role("img", name=ROLLED)).to_have_count(2, timeout=WAIT)
     await expect(history(page)).to_contain_text("Balance", timeout=WAIT)
     await act_as(page, "Boris")
