@@ -160,6 +160,9 @@ async def test_a_kept_database_brings_the_same_world_back(tmp_path):
         texts = [m.get("text", "") for m in second.emulator.chat_messages(GROUP_ID)]
         assert not any("I stay quiet" in t for t in texts) and "/ludice on" not in texts
         assert not any("my_chat_member" in u for u in second.emulator.pushed)
+        # the bot may write to the players who wrote to it before the restart
+        sent = await second.emulator.call("sendMessage", {"chat_id": dmitri, "text": "hi"})
+        assert sent["ok"], sent
         # new messages never reuse the id of the card the database remembers
         assert min(m for (c, m) in second.emulator.messages if c == GROUP_ID) > card_id
     finally:

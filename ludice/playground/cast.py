@@ -120,9 +120,12 @@ class Cast:
         if bot_in_group:
             em.set_member(self.group_id, em.bot_user["id"], "administrator")
         for chat_id, message_id in last_message_ids(conn).items():
-            # The emulator numbers each chat's messages from 1; the bot may still edit a card
-            # of the last run by its id, so numbering goes on after it, never over it.
-            em._msg_ids[chat_id] = max(em._msg_ids.get(chat_id, 0), message_id)
+            # The bot may still edit a card of the last run by its id: numbering goes on
+            # after it, never over it.
+            em.skip_message_ids(chat_id, message_id)
+        # Everyone the database knows wrote to the bot in an earlier run: it may write to
+        # them (the emulator has no method for this; `started` is its record of it).
+        em.started.update(row[0] for row in conn.execute("SELECT id FROM users"))
 
     def open_play(self) -> None:
         """A fresh group: its admin turns play on, as README tells admins to."""

@@ -30,6 +30,7 @@ from ludice.playground.web import Pages
 log = logging.getLogger("ludice.playground")
 TOKEN = "700000001:PLAYGROUND"
 BOT_USERNAME = "ludice_playground_bot"
+KEEP = 2000  # calls, updates and messages per chat the emulator remembers: runs are long
 ACCOUNT_REFRESH_SECONDS = 0.15  # balances are re-read at most this often while calls flow
 
 
@@ -88,7 +89,7 @@ class Playground:
             bot_in_group = await asyncio.to_thread(_prepare, self.db_path, self.options.settings)
             self.emulator = Emulator(token=TOKEN, bot_username=BOT_USERNAME, bot_name="ludice",
                                      rate_limits=self.options.rate_limits,
-                                     initial_stars=STARTING_STARS)
+                                     initial_stars=STARTING_STARS, keep=KEEP)
             self.cast = Cast(self.emulator)
             self.cast.announce = self._events.put_nowait
             conn = db.open_db(self.db_path)
