@@ -5,9 +5,10 @@
 1. domain: settled duels/s through the domain functions alone (enter, enter, two rolls,
    advance: five write transactions per duel, as the bot runs them), sync and through the
    async Store.
-2. end to end: the real bot (ludice.bot.app.Application) against the fake Bot API from
-   tests/fakeapi.py, reveal delay 0, throttle 0: duels/s with all pairs at once; then p50/p99
-   time from a player's update to the bot's first reply at a paced 100 updates/s.
+2. end to end: the real bot (ludice.bot.app.Application) against the Bot API emulator
+   (ludice.playground.emulator, with the tests' waiting helpers), reveal delay 0, throttle
+   0: duels/s with all pairs at once; then p50/p99 time from a player's update to the
+   bot's first reply at a paced 100 updates/s.
 3. peak RSS of the end-to-end run vs a bare aiogram echo bot doing the same number of updates,
    each in its own process so the figures do not mix.
 
@@ -139,7 +140,7 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
 async def _e2e(pairs: int, paced: int) -> dict[str, float]:
     """The real `ludice run` process against the fake Bot API, which runs here with the
     simulated players: the bot has its own process, as it would in production."""
-    from fakeapi import FakeTelegram
+    from botharness import FakeTelegram
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "e.db"

@@ -7,17 +7,17 @@ import asyncio
 import contextlib
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fakeapi import ApiError, Call, FakeTelegram
-
 from ludice import db, ledger
 from ludice import settings as game_settings
 from ludice.bot.app import Application
 from ludice.config import Config
+from ludice.playground.emulator import ApiError, Call, Emulator, to_html
 
 # Tests run the duel without the animation wait and without the per-user throttle unless a
 # test asks for them.
@@ -25,6 +25,27 @@ FAST = {"reveal_delay_seconds": "0.05", "throttle_seconds": "0"}
 # Group pacing (messages per window of seconds into one group) is out of the way unless a
 # test is about it: Telegram's real 20 a minute would stall any test that talks a lot.
 NO_PACING = (10_000, 1.0)
+
+
+class FakeTelegram(Emulator):
+    """The packaged emulator plus the waiting a test does."""
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() >= deadline:
+                dump = "\n".join(
+                    f"  {c.method}{' (ERROR)' if c.answered_error else ''} {c.params!r:.300}"
+                    for c in self.calls[-20:])
+                raise AssertionError(f"condition not met within {timeout}s; last calls:\n{dump}")
+            await asyncio.sleep(0.005)
+
+    async def wait_text(self, chat_id: int, contains: str, timeout: float = 5.0) -> str:
+        return await self.wait_for(
+            lambda: next((t for t in self.texts(chat_id) if contains in t), None), timeout)
 
 
 class FakeClock:
@@ -118,12 +139,11 @@ async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float
 async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = None,
                       group_pace: tuple[int, float] | None = None,
                       **settings: Any) -> AsyncIterator[Running]:
-    """A fresh fake Telegram (held to the Bot API rules in `telegram_rules`) and a running
-    bot; on exit the bot stops and the ledger audit must be clean."""
+    """A fresh emulated Telegram and a running bot; on exit the bot stops and the ledger
+    audit must be clean."""
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         running = await start_bot(fake, db_path, clock, group_pace)
         try:
             yield running
@@ -194,99 +214,23 @@ def group_say(fake: FakeTelegram, user_id: int, text: str, chat_id: int = GROUP,
 
 
 def card_of(fake: FakeTelegram, lobby_id: int, chat_id: int = GROUP) -> tuple[int, dict] | None:
-    """(message id, message) of the challenge card of `lobby_id`, as it stands now."""
+    """(message id, message) of the challenge card of `lobby_id`, as it stands now (its
+    text as Telegram stores it: markup turned into entities)."""
+    head = re.compile(rf"challenge #{lobby_id}(?!\d)")
     for (chat, message_id), message in sorted(fake.messages.items()):
-        if chat == chat_id and f"challenge #{lobby_id}</b>" in message.get("text", ""):
+        if chat == chat_id and head.search(message.get("text", "")):
             return message_id, message
     return None
+
+
+def shown(message: dict) -> str:
+    """A message's text as a client shows it, formatting back in HTML (`<b>40</b>`)."""
+    return to_html(message.get("text", ""), message.get("entities"))
 
 
 def buttons(message: dict) -> list[str]:
     return [b.get("callback_data", b.get("url", ""))
             for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-
-
-# --- Bot API rules the fake leaves out ---------------------------------------------------
-
-_HTML_TAG = re.compile(
-    r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|blockquote|tg-spoiler|a|span)"
-    r"((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>"
-)
-_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
-
-
-def html_problem(text: str) -> str | None:
-    """Why Telegram would refuse `text` with parse_mode HTML (None when it parses): every
-    `<` and `&` must start a supported tag or an entity, and tags must nest."""
-    stack: list[str] = []
-    pos = 0
-    for tag in _HTML_TAG.finditer(text):
-        if problem := _html_text_problem(text[pos:tag.start()]):
-            return problem
-        closing, name = tag.group(1), tag.group(2)
-        if not closing:
-            stack.append(name)
-        elif not stack or stack.pop() != name:
-            return f"Bad Request: can't parse entities: unmatched end tag </{name}>"
-        pos = tag.end()
-    if problem := _html_text_problem(text[pos:]):
-        return problem
-    if stack:
-        return f"Bad Request: can't parse entities: can't find end tag for <{stack[-1]}>"
-    return None
-
-
-def _html_text_problem(chunk: str) -> str | None:
-    rest = _HTML_ENTITY.sub("", chunk)
-    if "<" in rest or "&" in rest:
-        return "Bad Request: can't parse entities: unsupported start tag or stray character"
-    return None
-
-
-def _handler(fake: FakeTelegram, method: str) -> Callable[[dict], Any]:
-    key = method.lower()
-    return fake._overrides.get(key) or getattr(fake, f"_m_{key}")
-
-
-def telegram_rules(fake: FakeTelegram) -> None:
-    """Make the fake refuse what real Telegram refuses and the fake lets through:
-    - text sent with parse_mode HTML must parse (an unescaped `<` or `&` in a name breaks it);
-    - messages sent with protect_content can't be forwarded (Bot API, forwardMessage)."""
-    for method in ("sendMessage", "editMessageText"):
-        inner = _handler(fake, method)
-
-        def check_html(p: dict, inner: Callable = inner) -> Any:
-            text = p.get("text")
-            problem = (html_problem(text) if p.get("parse_mode") == "HTML"
-                       and isinstance(text, str) else None)
-            if problem:
-                raise ApiError(problem)
-            return inner(p)
-
-        fake.set_response(method, check_html)
-    for method in ("sendMessage", "sendDice"):
-        inner = _handler(fake, method)
-
-        def mark_protected(p: dict, inner: Callable = inner) -> Any:
-            sent = inner(p)
-            if p.get("protect_content") is True:
-                sent["has_protected_content"] = True  # the stored message, as Telegram has it
-            return sent
-
-        fake.set_response(method, mark_protected)
-    forward = _handler(fake, "forwardMessage")
-
-    def refuse_protected(p: dict) -> Any:
-        source = fake.messages.get((_int(p.get("from_chat_id")), _int(p.get("message_id"))))
-        if source is not None and source.get("has_protected_content"):
-            raise ApiError("Bad Request: message can't be forwarded")
-        return forward(p)
-
-    fake.set_response("forwardMessage", refuse_protected)
-
-
-def _int(value: Any) -> int:
-    return int(value) if isinstance(value, int | str) and str(value).lstrip("-").isdigit() else 0
 
 
 class Gate:
@@ -295,7 +239,7 @@ class Gate:
 
     def __init__(self, fake: FakeTelegram, method: str, skip: int = 0) -> None:
         self._fake, self._method = fake, method
-        self._inner = _handler(fake, method)
+        self._inner = fake.handler(method)
         self._skip = skip
         self._open = asyncio.Event()
         self._error: ApiError | None = None

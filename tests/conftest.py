@@ -3,6 +3,7 @@ autouse; each test asks for what it needs."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,3 +58,27 @@ def make_user() -> Callable[..., int]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: takes tens of seconds (still runs by default)")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system's Chromium for the browser tests. Missing locally: the tests skip and say
+    how to get it; missing in CI (CI=true): they fail, a skip there would hide them."""
+    problem = None
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        problem = "Playwright is not installed: pip install -e '.[test]'"
+    if problem is None and not CHROMIUM.exists():
+        problem = (f"no Chromium at {CHROMIUM}: apt-get install -y chromium "
+                   "(Playwright's own browser download is not used)")
+    if problem is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"browser tests cannot run in CI: {problem}")
+        pytest.skip(f"browser tests need a browser: {problem}")
+    return CHROMIUM

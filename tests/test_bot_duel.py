@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botharness import accept_terms, html_problem, running_bot, settle
+from botharness import accept_terms, running_bot, settle
 
 
 async def test_two_players_from_start_to_settled_duel(tmp_path):
@@ -137,14 +137,6 @@ async def test_names_are_escaped_in_html_texts(tmp_path):
         assert "Tom &lt;&amp;&gt; Jerry" in profile
         await settle(bot)
         assert not [c for c in fake.calls if c.answered_error]
-
-
-def test_the_harness_refuses_html_telegram_would_refuse():
-    assert html_problem("<b>ok</b> &amp; &lt;3 <i>fine</i>") is None
-    assert html_problem("Tom & Jerry")
-    assert html_problem("a <3 b")
-    assert html_problem("<b>unclosed")
-    assert html_problem("<b>crossed<i></b></i>")
 
 
 async def test_the_reveal_wait_does_not_hold_up_other_players(tmp_path):

@@ -16,6 +16,7 @@ from botharness import (
     open_group,
     running_bot,
     settle,
+    shown,
     state,
 )
 
@@ -41,7 +42,7 @@ async def test_three_players_from_challenge_to_settlement(tmp_path):
         group_say(fake, 1, "/duel 40 🎯")
         await fake.wait_for(lambda: card_of(fake, 1))
         card_id, card = card_of(fake, 1)
-        assert "Darts challenge #1" in card["text"] and "bet <b>40</b>" in card["text"]
+        assert "Darts challenge #1" in card["text"] and "bet <b>40</b>" in shown(card)
         assert "Players (1/3): Alice" in card["text"] and "Seats left: 2" in card["text"]
         assert buttons(card) == ["gj:1", "gc:1"]  # no Start with one player
         assert bot.balance(1) == 60 and bot.balance(-2) == 40

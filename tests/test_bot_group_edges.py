@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from botharness import (
     GROUP,
+    ApiError,
     FakeClock,
-    _handler,
+    FakeTelegram,
     accept_terms,
     buttons,
     callback_answer,
@@ -19,9 +20,7 @@ from botharness import (
     running_bot,
     settle,
     start_bot,
-    telegram_rules,
 )
-from fakeapi import ApiError, FakeTelegram
 
 
 async def _card(bot, user_id: int = 1, text: str = "/duel 30", lobby_id: int = 1) -> int:
@@ -153,7 +152,6 @@ async def test_a_throw_round_keeps_its_window_across_a_restart(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         await open_group(first, throw="on", turn="40")
         for user_id, name in ((1, "Alice"), (2, "Bob")):
@@ -200,7 +198,6 @@ async def test_a_die_thrown_in_time_while_the_bot_was_down_counts(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await _alice_threw(fake, db_path, clock, 2)
         await first.stop()
         clock.advance(10)  # Bob throws in time, while the bot is down...
@@ -225,7 +222,6 @@ async def test_no_round_closes_until_the_dice_from_before_a_restart_are_read(tmp
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         ends = clock.now + 30
         first = await _alice_threw(fake, db_path, clock, 4)
         await first.stop()
@@ -255,7 +251,7 @@ async def test_a_die_whose_answer_was_lost_calls_the_challenge_off(tmp_path):
         await open_group(bot)
         for user_id, name in ((1, "Alice"), (2, "Bob")):
             await accept_terms(fake, user_id, name)
-        inner = _handler(fake, "sendDice")
+        inner = fake.handler("sendDice")
 
         def posted_but_lost(p: dict) -> dict:
             inner(p)  # Telegram posts Alice's die in the group...

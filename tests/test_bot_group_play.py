@@ -16,6 +16,7 @@ from botharness import (
     press_button,
     running_bot,
     settle,
+    shown,
     state,
 )
 
@@ -237,14 +238,14 @@ async def test_rematch_opens_the_same_challenge_again(tmp_path):
         # Bob asks for revenge: the same game and bet, aimed at Alice this time
         fake.press(2, "gr:1", message_id=result_id, chat_id=GROUP)
         await fake.wait_for(lambda: card_of(fake, 2))
-        card = card_of(fake, 2)[1]["text"]
+        card = shown(card_of(fake, 2)[1])
         assert "Bowling challenge #2" in card and "bet <b>25</b>" in card
         assert "Bob challenges Alice" in card
         answer = await callback_answer(fake, fake.press(3, "gr:1", message_id=result_id,
                                                         chat_id=GROUP))
         assert not answer.params.get("text")
         await fake.wait_for(lambda: card_of(fake, 3))
-        assert "Carol &lt;3 is looking for opponents" in card_of(fake, 3)[1]["text"]
+        assert "Carol <3 is looking for opponents" in card_of(fake, 3)[1]["text"]
         answer = await callback_answer(fake, fake.press(3, "gr:1", message_id=result_id,
                                                         chat_id=GROUP))
         assert answer.params["text"].startswith("You are already in lobby #3")

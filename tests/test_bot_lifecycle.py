@@ -14,15 +14,14 @@ from pathlib import Path
 
 from botharness import (
     FakeClock,
+    FakeTelegram,
     Gate,
     accept_terms,
     prepare_db,
     running_bot,
     settle,
     start_bot,
-    telegram_rules,
 )
-from fakeapi import FakeTelegram
 
 from ludice import db, ledger
 
@@ -49,7 +48,6 @@ async def test_a_duel_cut_off_by_a_stop_is_finished_at_the_next_start(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock, drain_seconds=0.2)
         fake.script_dice(5, 3)
         # Alice's die lands and is recorded; showing it to Bob hangs, and the bot stops
@@ -92,7 +90,6 @@ async def test_a_lobby_that_expired_while_the_bot_was_down_is_refunded_at_start(
     prepare_db(db_path, {"lobby_ttl_seconds": "60"})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         await accept_terms(fake, 1, "Alice")
         fake.send_text(1, "/dice 30")
@@ -117,7 +114,6 @@ async def test_a_lobby_still_open_at_restart_gets_its_expiry_job_back(tmp_path):
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {"lobby_ttl_seconds": "60"})
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         await accept_terms(fake, 1, "Alice")
         fake.send_text(1, "/dice 30")

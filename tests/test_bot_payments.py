@@ -253,3 +253,19 @@ async def test_a_refund_telegram_refuses_can_be_abandoned(tmp_path):
         assert finished.returncode == 0, finished.stderr
         assert bot.sql("SELECT status FROM payments WHERE charge_id = 'c-2'") == [("refunded",)]
         assert bot.balance(1) == 150
+
+
+async def test_a_player_pays_with_the_pay_button_and_gets_the_stars_back(tmp_path):
+    async with running_bot(tmp_path, **STARS_ON) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1)
+        await _buy(bot, 1, 50)
+        [invoice_id] = [key[1] for key, m in fake.messages.items() if key[0] == 1
+                        and "invoice" in m]
+        outcome = await fake.pay(1, 1, invoice_id)  # pre-checkout, the bot says yes, paid
+        assert outcome.status == "paid" and fake.stars(1) == 950
+        await fake.wait_text(1, "Payment received")
+        await fake.wait_for(lambda: bot.balance(1) == 500)
+        done = await _cli(bot, "payment", "refund", outcome.charge_id, "--reason", "asked")
+        assert done.returncode == 0, done.stderr
+        assert fake.stars(1) == 1000 and bot.balance(1) == 0

@@ -9,8 +9,8 @@ from typing import Any
 from botharness import (
     GROUP,
     FakeClock,
+    FakeTelegram,
     Running,
-    _handler,
     accept_terms,
     card_of,
     group_say,
@@ -19,15 +19,13 @@ from botharness import (
     prepare_db,
     settle,
     start_bot,
-    telegram_rules,
 )
-from fakeapi import FakeTelegram
 
 
 def die_on_die(fake: FakeTelegram, victim: list[Running], number: int) -> None:
     """The `number`-th die (1 = the first) reaches its chat, then the bot is killed before it
     hears the answer: the value is on the player's screen and nowhere in the database."""
-    inner = _handler(fake, "sendDice")
+    inner = fake.handler("sendDice")
     seen = 0
 
     async def land_then_kill(p: dict[str, Any]) -> Any:
@@ -47,7 +45,6 @@ async def test_a_private_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         victim = [first]
         await accept_terms(fake, 1, "Alice")
@@ -86,7 +83,6 @@ async def test_a_group_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         victim = [first]
         await open_group(first)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botharness import (
     GROUP,
-    _handler,
     accept_terms,
     card_of,
     group_say,
@@ -21,10 +20,10 @@ from botharness import (
     running_bot,
     settle,
 )
-from fakeapi import ApiError
 
 from ludice import db, games, ledger, refunds, users
 from ludice import settings as game_settings
+from ludice.playground.emulator import ApiError
 
 REFUSALS = [
     ("Forbidden: bot was kicked from the supergroup chat", 403),
@@ -41,7 +40,7 @@ async def test_a_result_the_group_refuses_reaches_each_player_privately(tmp_path
         await open_group(bot)
         await accept_terms(fake, 1, "Alice")
         await accept_terms(fake, 2, "Bob", lang="ru")
-        inner = _handler(fake, "sendMessage")
+        inner = fake.handler("sendMessage")
         removed = asyncio.Event()
         held = asyncio.Event()
 

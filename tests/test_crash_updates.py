@@ -9,7 +9,7 @@ from typing import Any
 from botharness import (
     GROUP,
     FakeClock,
-    _handler,
+    FakeTelegram,
     accept_terms,
     card_of,
     group_say,
@@ -20,18 +20,20 @@ from botharness import (
     settle,
     start_bot,
     state,
-    telegram_rules,
 )
-from fakeapi import ApiError, FakeTelegram, _as_int
+
+from ludice.playground.emulator import ApiError
+from ludice.playground.emulator.server import METHODS
+from ludice.playground.emulator.wire import as_int
 
 
 def unconfirmed_from(fake: FakeTelegram, update_id: int) -> None:
     """getUpdates fails (502) whenever it would confirm `update_id` or a later one, the way a
     failed getUpdates leaves the offset unconfirmed while the batch's handlers commit."""
-    inner = _handler(fake, "getUpdates")
+    inner = fake.handler("getUpdates")
 
     async def refuse_to_confirm(p: dict[str, Any]) -> Any:
-        if (_as_int(p.get("offset")) or 0) > update_id:
+        if (as_int(p.get("offset")) or 0) > update_id:
             raise ApiError("Bad Gateway", 502)
         return await inner(p)
 
@@ -39,7 +41,8 @@ def unconfirmed_from(fake: FakeTelegram, update_id: int) -> None:
 
 
 def confirm_again(fake: FakeTelegram) -> None:
-    fake.set_response("getUpdates", fake._m_getupdates)
+    own = METHODS["getupdates"]
+    fake.set_response("getUpdates", lambda p: own(fake, p))
 
 
 async def test_a_duel_redelivered_after_a_kill_stakes_nobody_again(tmp_path):
@@ -47,7 +50,6 @@ async def test_a_duel_redelivered_after_a_kill_stakes_nobody_again(tmp_path):
     prepare_db(db_path, {})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         await accept_terms(fake, 1, "Alice")
         await accept_terms(fake, 2, "Bob")
@@ -86,7 +88,6 @@ async def test_no_money_or_lobby_update_acts_twice_across_a_restart(tmp_path):
     prepare_db(db_path, {"daily_bonus": "5", "welcome_bonus": "1000"})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock)
         for user_id, name in ((1, "Alice"), (2, "Bob"), (3, "Carol"), (4, "Dave"), (5, "Eve")):
             await accept_terms(fake, user_id, name)
@@ -169,7 +170,6 @@ async def test_a_round_one_die_delivered_again_does_not_count_in_the_tie_break(t
     prepare_db(db_path, {"tie_rounds": "1"})
     clock = FakeClock()
     async with FakeTelegram() as fake:
-        telegram_rules(fake)
         first = await start_bot(fake, db_path, clock, startup_grace=0)
         await open_group(first, throw="on", turn="30")
         await accept_terms(fake, 1, "Alice")

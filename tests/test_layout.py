@@ -17,7 +17,7 @@ PACKAGE = ROOT / "ludice"
 MAX_LINES = 300
 ADAPTERS = ("aiogram", "ludice.bot", "ludice.cli", "ludice.playground")
 # The CLI commands allowed to import aiogram (the bot itself), as (module, function).
-CLI_BOT_COMMANDS = {("ludice.cli.run", "run")}
+CLI_BOT_COMMANDS = {("ludice.cli.run", "run"), ("ludice.cli.playground", "playground")}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from decimal import Decimal
 from importlib import resources
 
 import pytest
-from botharness import html_problem
 
 from ludice import groups
 from ludice.bot import texts
+from ludice.playground.emulator.html import problem as html_problem
 
 SAMPLES = (0, 1, 2, 5, 11, 12, 21, 101)
 PLURAL = "plural:"

@@ -1,12 +1,15 @@
-"""The wheel is what pipx installs: it must carry migrations.sql inside the package, and the
-installed `ludice` must work from any directory, far from the source checkout."""
+"""The wheel is what pipx installs: it must carry migrations.sql and the playground's page
+inside the package, and the installed `ludice` must work from any directory, far from the
+source checkout."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -58,6 +61,13 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path):
         assert "ludice = ludice.cli:main" in whl.read(entry_points).decode()
         assert "ludice/cli/app.py" in names and "ludice/db.py" in names
         assert not any(n.startswith("tests/") for n in names)
+        # the playground's page is package data: `ludice playground` serves it from here
+        static = REPO / "ludice" / "playground" / "static"
+        for asset in sorted(static.iterdir()):
+            packaged = f"ludice/playground/static/{asset.name}"
+            assert packaged in names, packaged
+            assert whl.read(packaged) == asset.read_bytes()
+        assert "ludice/playground/static/index.html" in names
 
     venv = tmp_path / "venv"
     made = run([sys.executable, "-m", "venv", venv], cwd=tmp_path, timeout=120)
@@ -105,4 +115,24 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path):
     assert failed.returncode == 1
     assert failed.stderr.startswith("error: no database at")
     assert "Traceback" not in failed.stdout + failed.stderr
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["x.db"]
+
+    # the installed playground serves its page from the installed package
+    playground = subprocess.Popen([ludice, "playground", "--no-browser"], cwd=elsewhere,
+                                  env={**env, "TMPDIR": str(elsewhere)},
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        while not line.startswith("ludice playground: "):
+            line = playground.stdout.readline()
+            assert line or playground.poll() is None, playground.stderr.read()
+        url = line.split()[2]
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert b"ludice playground" in page.read()
+        with urllib.request.urlopen(url + "static/app.js", timeout=10) as script:
+            assert script.read() == (REPO / "ludice/playground/static/app.js").read_bytes()
+    finally:
+        playground.send_signal(signal.SIGINT)
+        _, err = playground.communicate(timeout=60)
+    assert playground.returncode == 0, err
     assert sorted(p.name for p in elsewhere.iterdir()) == ["x.db"]

@@ -1,6 +1,6 @@
 """The `ludice` command: thin Typer commands over the domain functions, one module per
-command group. Nothing here imports aiogram except `ludice run`, so admin commands start in
-a blink."""
+command group. Nothing here imports aiogram except `ludice run` and `ludice playground`
+(inside their functions), so admin commands start in a blink."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from ludice.cli.db import audit, db_app
 from ludice.cli.groups import group_app
 from ludice.cli.lobbies import lobby_app
 from ludice.cli.payments import payment_app
+from ludice.cli.playground import playground
 from ludice.cli.run import run
 from ludice.cli.settings import settings_app, stats
 from ludice.cli.users import user_app
@@ -33,6 +34,7 @@ app.command("audit")(audit)
 app.command("ledger")(ledger_show)
 app.command("stats")(stats)
 app.command("run")(run)
+app.command("playground")(playground)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramForbiddenError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
@@ -30,7 +31,9 @@ from aiogram.types import (
     Message,
     PreCheckoutQuery,
 )
-from fakeapi import ApiError, FakeTelegram
+from botharness import FakeTelegram
+
+from ludice.playground.emulator import ApiError
 
 pytestmark = pytest.mark.asyncio
 
@@ -154,10 +157,18 @@ async def test_payments_and_misc_methods(fake: FakeTelegram, bot: Bot) -> None:
                                  currency="XTR", prices=[LabeledPrice(label="Chips", amount=50)])
     assert inv.invoice and inv.invoice.total_amount == 50
     assert fake.sent(3, "sendInvoice")[0].params["prices"] == [{"label": "Chips", "amount": 50}]
+    with pytest.raises(TelegramBadRequest, match="CHARGE_NOT_FOUND"):
+        await bot.refund_star_payment(3, "ch_1")
+    fake.successful_payment(3, "buy:100", 50, "ch_1")
+    assert fake.stars(3) == 950
     assert await bot.refund_star_payment(3, "ch_1")
+    assert fake.stars(3) == 1000
     with pytest.raises(TelegramBadRequest, match="CHARGE_ALREADY_REFUNDED"):
         await bot.refund_star_payment(3, "ch_1")
-    assert (await bot.get_star_transactions()).transactions == []
+    paid, refund = (await bot.get_star_transactions()).transactions
+    assert (paid.id, paid.amount, paid.source.user.id, paid.source.invoice_payload) == (
+        "ch_1", 50, 3, "buy:100")
+    assert (refund.id, refund.amount, refund.receiver.user.id) == ("ch_1", 50, 3)
     member = await bot.get_chat_member(-100, 3)
     assert isinstance(member, ChatMemberMember) and member.user.id == 3
 
@@ -175,6 +186,9 @@ async def test_payments_and_misc_methods(fake: FakeTelegram, bot: Bot) -> None:
     await bot.set_my_commands([])
     assert await bot.get_my_commands() == []
     src = await bot.send_message(3, "copy me")
+    with pytest.raises(TelegramForbiddenError, match="can't initiate conversation"):
+        await bot.forward_message(4, from_chat_id=3, message_id=src.message_id)
+    fake.send_text(4, "/start")  # now the bot may write to user 4
     fwd = await bot.forward_message(4, from_chat_id=3, message_id=src.message_id)
     assert fwd.text == "copy me" and fwd.forward_origin is not None
     copied = await bot.copy_message(5, from_chat_id=3, message_id=src.message_id)
