@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ludice.bot import texts_group, texts_payments
+from ludice.bot import texts_group, texts_payments, texts_status
 from ludice.rules import GAMES
 
 LANGUAGES = ("en", "ru")
@@ -276,7 +276,7 @@ RU: dict[str, str] = {
 }
 
 # Feature catalogs live beside the feature; merged here so lookups stay in one place.
-for feature in (texts_payments, texts_group):
+for feature in (texts_payments, texts_group, texts_status):
     EN.update(feature.EN)
     RU.update(feature.RU)
 CATALOGS = {"en": EN, "ru": RU}
