@@ -65,7 +65,7 @@ def hold(db_path: str | os.PathLike[str], *, api_url: str | None = None,
     except OSError as exc:
         raise InstanceError(f"cannot create lock file {path}: {exc.strerror}") from None
     try:
-        _lock(handle, db_path, path)
+        _lock(handle, db_path, path, purpose)
         me = Holder(pid=os.getpid(), started_at=time.time(), version=__version__,
                     api_url=api_url, purpose=purpose)
         try:
@@ -80,7 +80,7 @@ def hold(db_path: str | os.PathLike[str], *, api_url: str | None = None,
         handle.close()  # closing the descriptor releases the lock
 
 
-def _lock(handle: IO[str], db_path: str | os.PathLike[str], path: Path) -> None:
+def _lock(handle: IO[str], db_path: str | os.PathLike[str], path: Path, purpose: str) -> None:
     # A `ludice status` probing the lock holds it shared for a moment: try a few times before
     # calling the database taken.
     for attempt in range(5):
@@ -94,8 +94,8 @@ def _lock(handle: IO[str], db_path: str | os.PathLike[str], path: Path) -> None:
                 time.sleep(0.05)
     holder = _read(path)
     who = holder.describe() if holder else "another process"
-    raise InstanceError(f"database {db_path} is already served by ludice ({who}); "
-                        "one bot per database")
+    advice = "stop it before restoring" if purpose == "restore" else "one bot per database"
+    raise InstanceError(f"database {db_path} is already served by ludice ({who}); {advice}")
 
 
 def holder(db_path: str | os.PathLike[str]) -> Holder | None:

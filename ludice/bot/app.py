@@ -205,6 +205,7 @@ class Application:
         finally:
             await self._drain()
             await self._close()
+            log.info("stopped", extra={"pid": self.holder.pid})
 
     async def stop(self) -> None:
         if self.dispatcher is not None:
@@ -242,7 +243,6 @@ class Application:
             await self.store.close()
             self.store = None
         self._held.close()
-        log.info("stopped")
 
 
 async def run(config: Config) -> None:
