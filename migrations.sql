@@ -215,7 +215,7 @@ ALTER TABLE lobbies ADD COLUMN tie_rounds INTEGER
 ALTER TABLE payments ADD COLUMN refund_attempts INTEGER NOT NULL DEFAULT 0
     CHECK (refund_attempts >= 0);
 
--- step 6: the running bot's heartbeat
+-- step 7: the running bot's heartbeat
 -- One row, rewritten every few seconds by the bot that holds the database, so `ludice status`
 -- (another process) and /status can tell how it is doing. audit_problems NULL = not audited
 -- yet; backup_error is the last failed backup's reason, cleared by the next good one.
