@@ -237,3 +237,25 @@ CREATE TABLE roll_intents (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (lobby_id, round, user_id)
 ) STRICT;
+
+-- step 7: the running bot's heartbeat
+-- One row, rewritten every few seconds by the bot that holds the database, so `ludice status`
+-- (another process) and /status can tell how it is doing. audit_problems NULL = not audited
+-- yet; backup_error is the last failed backup's reason, cleared by the next good one.
+CREATE TABLE heartbeat (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    pid            INTEGER NOT NULL,
+    version        TEXT NOT NULL,
+    api_url        TEXT,
+    started_at     INTEGER NOT NULL,
+    beat_at        INTEGER NOT NULL,
+    stopped_at     INTEGER,
+    last_update_id INTEGER,
+    last_update_at INTEGER,
+    updates_hour   INTEGER NOT NULL DEFAULT 0 CHECK (updates_hour >= 0),
+    errors_hour    INTEGER NOT NULL DEFAULT 0 CHECK (errors_hour >= 0),
+    audit_at       INTEGER,
+    audit_problems INTEGER CHECK (audit_problems IS NULL OR audit_problems >= 0),
+    audit_first    TEXT,
+    backup_error   TEXT
+) STRICT;

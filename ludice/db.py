@@ -202,13 +202,18 @@ class Store:
     async def open(cls, path: str | os.PathLike[str]) -> Store:
         import aiosqlite
 
-        aconn = await aiosqlite.connect(Path(path), isolation_level=None)
+        try:
+            aconn = await aiosqlite.connect(Path(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
         store = cls(aconn)
         try:
             await store._call(configure)
             await store._call(migrate)
-        except BaseException:
+        except BaseException as exc:
             await aconn.close()
+            if isinstance(exc, sqlite3.Error):  # a read-only file, a full disk, not SQLite
+                raise StoreError(f"cannot use database {path}: {exc}") from None
             raise
         return store
 

@@ -5,6 +5,7 @@ value of the round before. After `tie_rounds` re-rolls a remaining tie splits th
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -12,6 +13,8 @@ from collections.abc import Callable
 from ludice import games, ledger, outbox, refunds, rules
 from ludice.games import Advance, Lobby, get_lobby, players
 from ludice.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def rolls(conn: sqlite3.Connection, lobby_id: int, round_no: int) -> dict[int, int]:
@@ -163,6 +166,10 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
         "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
         [(payouts.get(u, 0), lobby.id, u) for u in stakes],
     )
+    log.info("lobby %s settled: %s pot %s, won by %s, house fee %s", lobby.id, lobby.game, pot,
+             ", ".join(map(str, winners)), house,
+             extra={"lobby_id": lobby.id, "chat_id": lobby.chat_id, "game": lobby.game,
+                    "pot": pot, "fee": house, "winners": winners})
     if not announce:
         return Advance(get_lobby(conn, lobby.id), settled=True)
     if lobby.chat_id is not None:

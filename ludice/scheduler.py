@@ -9,32 +9,38 @@ rounds of group challenges close the same way: a date job at the end of the wind
 Right after start-up no round closes for `startup_grace` seconds: dice thrown in time while
 the bot was down are still waiting in Telegram's queue, and polling must read them before
 their round is judged. No aiogram here: `notify` is whatever the caller wants to run after
-lobbies were refunded (the bot sends the outbox)."""
+lobbies were refunded (the bot sends the outbox). Every few seconds a tick writes the
+heartbeat (through `beat`) and brings the periodic jobs in step with the settings, so
+`ludice settings set` takes effect while the bot runs; once a minute a backup is taken when
+one is due, on a worker thread."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import challenges, games, ledger, redelivery, refunds, throws
+from ludice import backups, challenges, games, ledger, redelivery, refunds, status, throws
 from ludice.db import Store
-from ludice.settings import load
+from ludice.errors import LudiceError
+from ludice.settings import Settings, load
 
 log = logging.getLogger(__name__)
+BACKUP_RETRY_SECONDS = 3600  # after a failed backup; a full disk need not be hit every minute
 
 
-def _sweep_interval(conn: sqlite3.Connection) -> int:
-    return load(conn).sweep_interval_seconds
-
-
-def _reconcile_interval(conn: sqlite3.Connection) -> int:
-    return load(conn).reconcile_interval_seconds
+def _intervals(current: Settings) -> dict[str, int]:
+    """Periodic jobs whose interval is a setting: job id -> seconds."""
+    return {"sweep": current.sweep_interval_seconds,
+            "reconcile": current.reconcile_interval_seconds}
 
 
 def _close_turn(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
@@ -65,8 +71,14 @@ class Jobs:
                  audit_interval: int = 3600,
                  resume: Callable[[], Awaitable[int]] | None = None,
                  reconcile: Callable[[], Awaitable[None]] | None = None,
-                 startup_grace: float = 10.0) -> None:
+                 startup_grace: float = 10.0, db_path: Path | None = None,
+                 beat: Callable[[], Awaitable[None]] | None = None,
+                 heartbeat_seconds: float = 5.0) -> None:
         self.store = store
+        self.db_path = db_path  # backups are taken only when the database file is known
+        self.beat = beat  # writes the heartbeat row
+        self.heartbeat_seconds = heartbeat_seconds
+        self.backup_failed_at: int | None = None
         self.startup_grace = startup_grace
         self.turns_from = 0.0  # no throw-your-own round closes before this time
         self.clock = clock
@@ -84,15 +96,18 @@ class Jobs:
             self.schedule_expiry(lobby.id, lobby.expires_at)
         for lobby_id, ends_at in await self.store.read(throws.rolling_turns):
             self._schedule_turn(lobby_id, ends_at)
-        self.scheduler.add_job(self.sweep, "interval", id="sweep",
-                               seconds=await self.store.read(_sweep_interval),
-                               misfire_grace_time=None, coalesce=True, max_instances=1)
-        self.scheduler.add_job(self.audit, "interval", id="audit", seconds=self.audit_interval,
-                               misfire_grace_time=None, coalesce=True, max_instances=1)
-        if self.reconcile is not None:
-            self.scheduler.add_job(self.reconcile, "interval", id="reconcile",
-                                   seconds=await self.store.read(_reconcile_interval),
-                                   misfire_grace_time=None, coalesce=True, max_instances=1)
+        intervals = _intervals(await self.store.read(load))
+        periodic: list[tuple[str, Callable[[], Awaitable[object]] | None, float]] = [
+            ("sweep", self.sweep, intervals["sweep"]),
+            ("audit", self.audit, self.audit_interval),
+            ("reconcile", self.reconcile, intervals["reconcile"]),
+            ("tick", self.tick, self.heartbeat_seconds),
+            ("backup", self.backup_if_due if self.db_path else None, 60),
+        ]
+        for job_id, job, seconds in periodic:
+            if job is not None:
+                self.scheduler.add_job(job, "interval", id=job_id, seconds=seconds,
+                                       misfire_grace_time=None, coalesce=True, max_instances=1)
         return len(open_now)
 
     def shutdown(self) -> None:
@@ -162,4 +177,46 @@ class Jobs:
         problems = await self.store.read(ledger.audit)
         for problem in problems:
             log.error("ledger audit: %s", problem)
+        await self.store.write(status.audited, problems, int(self.clock()))
         return problems
+
+    async def tick(self) -> None:
+        if self.beat is not None:
+            await self.beat()
+        await self.follow_settings()
+
+    async def follow_settings(self) -> None:
+        for job_id, seconds in _intervals(await self.store.read(load)).items():
+            job = self.scheduler.get_job(job_id)
+            if job is not None and job.trigger.interval.total_seconds() != seconds:
+                self.scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
+                log.info("%s now runs every %d s", job_id, seconds,
+                         extra={"job": job_id, "seconds": seconds})
+
+    async def backup_if_due(self) -> backups.Backup | None:
+        """Take a backup when the newest is older than the interval. VACUUM INTO runs on a
+        worker thread with its own connection (sqlite3 lets go of the GIL while it works), so
+        the writer and the event loop carry on."""
+        assert self.db_path is not None
+        current = await self.store.read(load)
+        where, now = backups.folder(self.db_path, current), int(self.clock())
+        if self.backup_failed_at is not None and now - self.backup_failed_at < min(
+                BACKUP_RETRY_SECONDS, current.backup_interval_hours * 3600):
+            return None
+        if not await asyncio.to_thread(backups.due, where, current, now):
+            return None
+        started = time.monotonic()
+        try:
+            taken = await asyncio.to_thread(backups.take, self.db_path, where, now,
+                                            current.backup_keep)
+        except LudiceError as exc:
+            self.backup_failed_at = now
+            log.error("backup failed: %s", exc, extra={"backup_dir": str(where)})
+            await self.store.write(status.backed_up, str(exc))
+            return None
+        self.backup_failed_at = None
+        seconds = time.monotonic() - started
+        log.info("backup written to %s in %.1f s", taken.path, seconds,
+                 extra={"backup": str(taken.path), "seconds": round(seconds, 3)})
+        await self.store.write(status.backed_up, None)
+        return taken

@@ -14,7 +14,7 @@ from ludice.errors import SettingError
 
 @dataclass(frozen=True)
 class Spec:
-    kind: type  # int, float, bool or tuple (a comma-separated list of whole numbers)
+    kind: type  # int, float, bool, str or tuple (a comma-separated list of whole numbers)
     default: Any
     minimum: float = 0
     maximum: float = 10**12
@@ -41,6 +41,9 @@ SPECS: dict[str, Spec] = {
     "topups_per_day": Spec(int, 0, 0, 1000, "cap on a user's top-ups per 24 h; 0 = no cap"),
     "reconcile_interval_seconds": Spec(int, 3600, 60, 86400,
                                        "how often payments are reconciled with Telegram"),
+    "backup_interval_hours": Spec(int, 24, 0, 24 * 365, "hours between backups; 0 = off"),
+    "backup_keep": Spec(int, 7, 1, 10_000, "backups kept; older ones are deleted"),
+    "backup_dir": Spec(str, "", help="backup folder; empty = backups/ beside the db"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -65,6 +68,9 @@ class Settings:
     star_packs: tuple[int, ...]
     topups_per_day: int
     reconcile_interval_seconds: int
+    backup_interval_hours: int
+    backup_keep: int
+    backup_dir: str
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -78,6 +84,10 @@ def parse(key: str, raw: str) -> Any:
     if spec is None:
         raise SettingError(f"unknown setting {key!r}; known: {', '.join(SPECS)}")
     text = raw.strip()
+    if spec.kind is str:
+        if "\n" in text or "\x00" in text:
+            raise SettingError(f"{key} must be one line of text")
+        return text
     if spec.kind is bool:
         if text.lower() in _TRUE:
             return True

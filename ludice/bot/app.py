@@ -16,15 +16,16 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
-from ludice import ledger, stars
+from ludice import instance, ledger, stars, status
 from ludice.bot import fallback, group, private
+from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.cards import Cards, render_group
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
 from ludice.bot.transport.pacing import GroupPace
-from ludice.bot.transport.retry import RetryAfter
+from ludice.bot.transport.retry import PollingConflict, RetryAfter
 from ludice.config import Config
 from ludice.db import Store
 from ludice.errors import LudiceError
@@ -38,21 +39,23 @@ GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
 def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mailer,
-                     cards: Cards, clock: Callable[[], float], config: Config
-                     ) -> tuple[Dispatcher, UpdateGuard]:
+                     cards: Cards, clock: Callable[[], float], config: Config,
+                     vitals: status.Vitals) -> tuple[Dispatcher, UpdateGuard]:
     """The dispatcher and its update guard. Its keywords are what handlers may name as
     parameters (aiogram injects by name), together with what the middlewares add: player,
     settings, lang, group (ludice.bot.transport.middlewares) and aiogram's own, e.g. state."""
     dp = Dispatcher(store=store, duels=duels, jobs=jobs, mailer=mailer, cards=cards,
-                    clock=clock, config=config)
+                    clock=clock, config=config, vitals=vitals)
     guard = UpdateGuard()
     dp.update.outer_middleware(guard)
+    dp.update.outer_middleware(bot_status.count_update)
     context = PlayerContext()
     dp.message.outer_middleware(context)
     dp.callback_query.outer_middleware(context)
     # No private router answers what a group router answers, nor the reverse: only the
     # fallback's place, last, matters.
-    dp.include_routers(*private.routers(), *group.routers(), fallback.make_router())
+    dp.include_routers(*private.routers(), *group.routers(), bot_status.make_router(),
+                       fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 
@@ -67,7 +70,8 @@ async def on_error(event: ErrorEvent) -> bool:
     sender = (update.message or query or update.pre_checkout_query)
     user = getattr(sender, "from_user", None)
     log.error("update %s from user %s failed", update.update_id, user.id if user else None,
-              exc_info=event.exception)
+              exc_info=event.exception,
+              extra={"update_id": update.update_id, "user_id": user.id if user else None})
     if user is None:
         return True
     apology = t(language(user.language_code), "error_apology")
@@ -86,8 +90,11 @@ async def on_error(event: ErrorEvent) -> bool:
 class Application:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time,
                  group_pace: tuple[int, float] = (20, 60.0),
-                 startup_grace: float = 10.0) -> None:
+                 startup_grace: float = 10.0, heartbeat_seconds: float = 5.0,
+                 conflict_wait: float = 5.0) -> None:
         self.config = config
+        self.heartbeat_seconds = heartbeat_seconds
+        self.conflict_wait = conflict_wait  # between getUpdates tries while 409 Conflict
         self.clock = clock
         # No throw-your-own round closes this long after start-up: polling reads the dice
         # thrown while the bot was down first (ludice.scheduler).
@@ -98,25 +105,34 @@ class Application:
         self.dispatcher: Dispatcher | None = None
         self.ready = asyncio.Event()
         self._background: list[asyncio.Task] = []
+        self.vitals = status.Vitals(clock)
+        self._held = contextlib.ExitStack()  # the instance lock, released last
 
     async def setup(self) -> None:
-        """Everything up to (not including) polling. Raises LudiceError for a bad token or an
-        unreachable server, with a message meant for the person starting the bot."""
-        self.store = await Store.open(self.config.db_path)
+        """Everything up to (not including) polling. Raises LudiceError for a database another
+        bot serves, a bad token or an unreachable server, with a message meant for the person
+        starting the bot."""
+        self.holder = self._held.enter_context(
+            instance.hold(self.config.db_path, api_url=self.config.api_url))
         try:
+            self.store = await Store.open(self.config.db_path)
             await self._start()
         except BaseException:
-            await self._close()  # a failed start leaves no session, thread or task behind
+            await self._close()  # a failed start leaves no session, thread, task or lock
             raise
 
     async def _start(self) -> None:
         assert self.store is not None
+        await self.store.write(status.started, self.holder, int(self.clock()))
+        logging.getLogger("ludice").addHandler(self.vitals)
         problems = await self.store.read(ledger.audit)
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
+        await self.store.write(status.audited, problems, int(self.clock()))
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(self.config.api_url) if self.config.api_url else None
         ) if self.config.api_url else AiohttpSession()
+        session.middleware(PollingConflict(self.conflict_wait))
         session.middleware(RetryAfter())  # outermost: every retry waits for its own slot
         session.middleware(GroupPace(*self.group_pace))
         self.bot = Bot(self.config.token, session=session,
@@ -127,18 +143,21 @@ class Application:
             raise LudiceError("Telegram rejected the bot token (check LUDICE_TOKEN)") from None
         except TelegramNetworkError as exc:
             raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
-        log.info("running as @%s (id %s)", me.username, me.id)
+        log.info("running as @%s (id %s) on %s", me.username, me.id, self.config.db_path,
+                 extra={"bot": me.username, "pid": self.holder.pid})
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
                              redraw=self.cards.refresh)
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
-                         reconcile=self.reconcile, startup_grace=self.startup_grace)
+                         reconcile=self.reconcile, startup_grace=self.startup_grace,
+                         db_path=self.config.db_path, beat=self.beat,
+                         heartbeat_seconds=self.heartbeat_seconds)
         self.duels.on_round = self.jobs.track_turn
         self.dispatcher, self.guard = build_dispatcher(
             store=self.store, duels=self.duels, jobs=self.jobs, mailer=self.mailer,
-            cards=self.cards, clock=self.clock, config=self.config,
+            cards=self.cards, clock=self.clock, config=self.config, vitals=self.vitals,
         )
         rebuilt = await self.jobs.start()
         await self.reconcile()
@@ -147,6 +166,9 @@ class Application:
         log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
         self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
         self.mailer.kick()
+
+    async def beat(self) -> None:
+        await self.store.write(status.beat, self.vitals, int(self.clock()))
 
     async def reconcile(self) -> None:
         """Payments Telegram took but we never credited, refunds to record or retry. A
@@ -188,6 +210,7 @@ class Application:
         finally:
             await self._drain()
             await self._close()
+            log.info("stopped", extra={"pid": self.holder.pid})
 
     async def stop(self) -> None:
         if self.dispatcher is not None:
@@ -218,31 +241,13 @@ class Application:
         if self.bot is not None:
             await self.bot.session.close()
             self.bot = None
+        logging.getLogger("ludice").removeHandler(self.vitals)
         if self.store is not None:
+            with contextlib.suppress(Exception):  # a full disk must not stop the stop
+                await self.store.write(status.stopped, self.vitals, int(self.clock()))
             await self.store.close()
             self.store = None
-
-
-def configure_logging(level: str, fmt: str) -> None:
-    handler = logging.StreamHandler()
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        import json
-
-        entry = {"time": self.formatTime(record), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        self._held.close()
 
 
 async def run(config: Config) -> None:

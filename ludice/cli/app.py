@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from typing import Annotated
 
 import typer
 
+from ludice import __version__
 from ludice.cli.balances import balance_app, ledger_show
 from ludice.cli.common import Failure
 from ludice.cli.db import audit, db_app
@@ -18,10 +20,11 @@ from ludice.cli.payments import payment_app
 from ludice.cli.playground import playground
 from ludice.cli.run import run
 from ludice.cli.settings import settings_app, stats
+from ludice.cli.status import service, status
 from ludice.cli.users import user_app
 from ludice.errors import LudiceError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   help="ludice: a Telegram dice game for small communities, and its admin tool.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
@@ -35,6 +38,22 @@ app.command("ledger")(ledger_show)
 app.command("stats")(stats)
 app.command("run")(run)
 app.command("playground")(playground)
+app.command("status")(status)
+app.command("service")(service)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ludice {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """ludice: a Telegram dice game for small communities, and its admin tool."""
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from ludice.cli.common import (
     DbPath,
     Failure,
     Json,
-    Reason,
+    RequiredReason,
     UserRef,
     open_db,
     require_reason,
@@ -40,7 +40,7 @@ def balance_adjust(
     user: UserRef,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT",
                                           help="Credits to add; negative to take away.")],
-    reason: Reason = None,
+    reason: RequiredReason = None,
     path: DbPath = DEFAULT_DB,
     key: Annotated[str | None, typer.Option(help="Idempotency key: a retry with the same key "
                                                   "changes nothing.")] = None,

@@ -18,6 +18,10 @@ DbPath = Annotated[Path, typer.Option("--db", envvar="LUDICE_DB", help="SQLite d
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 UserRef = Annotated[str, typer.Argument(metavar="USER", help="Telegram id or @username.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why; recorded with the change.")]
+# Where --reason is always needed. Left optional for Typer, so that leaving it out is the same
+# one-line error as an empty one; --help says it is required.
+RequiredReason = Annotated[str | None, typer.Option(
+    "--reason", help="Required: why; recorded with the change.", show_default=False)]
 Limit = Annotated[int, typer.Option(min=1, help="At most this many.")]
 DEFAULT_DB = Path("ludice.db")
 

@@ -42,6 +42,21 @@ def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup 
     typer.echo(f"backed up {path} to {written} (integrity ok)")
 
 
+@db_app.command("restore")
+def db_restore(backup: Annotated[Path, typer.Argument(metavar="BACKUP", help="Backup file.",
+                                                      dir_okay=False)],
+               path: DbPath = DEFAULT_DB) -> None:
+    """Replace the database with BACKUP (refused while a bot serves it). The backup's
+    integrity and schema version are checked first; the replaced file is kept beside."""
+    done = backups.restore(path, backup, db.now())
+    kept = (f"the replaced database is kept as {done.aside}" if done.aside
+            else "there was no database to replace")
+    migrated = (f", migrated from schema version {done.migrated_from}"
+                if done.migrated_from is not None else "")
+    typer.echo(f"restored {path} from {backup} (integrity ok, schema version {done.version}"
+               f"{migrated}); {kept}")
+
+
 @db_app.command("check")
 def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Integrity check plus the ledger audit; exit 1 on any problem."""

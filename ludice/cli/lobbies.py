@@ -12,7 +12,7 @@ from ludice.cli.common import (
     DbPath,
     Json,
     Limit,
-    Reason,
+    RequiredReason,
     open_db,
     require_reason,
 )
@@ -42,7 +42,7 @@ def lobby_list(
 @lobby_app.command("cancel")
 def lobby_cancel(
     lobby_id: Annotated[int, typer.Argument(metavar="ID", help="Lobby id.")],
-    reason: Reason = None,
+    reason: RequiredReason = None,
     path: DbPath = DEFAULT_DB,
 ) -> None:
     """Cancel an open or rolling lobby and refund every stake. The players (and, for a group

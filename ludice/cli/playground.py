@@ -43,10 +43,10 @@ def playground(
     level = log_level.upper()
     if not isinstance(logging.getLevelName(level), int):
         raise LudiceError(f"unknown log level {log_level!r}; use DEBUG, INFO, WARNING or ERROR")
-    from ludice.bot import app as bot_app  # aiogram takes seconds to import: only here
-    from ludice.playground.server import TOKEN, Playground, PlaygroundOptions
+    from ludice.logs import configure_logging
+    from ludice.playground.server import TOKEN, Playground, PlaygroundOptions  # aiogram: slow
 
-    bot_app.configure_logging(level, "text")
+    configure_logging(level, "text")
     if host not in LOCAL_HOSTS:
         typer.echo(f"warning: listening on {host}: the page has no login, anyone who can reach "
                    "this address can play as every persona and read the game", err=True)

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from ludice import config as run_config
+from ludice import instance
 from ludice.cli.common import (
     DEFAULT_DB,
     DbPath,
 )
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 def run(
@@ -23,17 +37,27 @@ def run(
     admins: Annotated[str | None, typer.Option(envvar="LUDICE_ADMINS",
                                                help="Comma-separated Telegram ids of admins.")
                       ] = None,
-    log_level: Annotated[str, typer.Option(envvar="LUDICE_LOG_LEVEL")] = "INFO",
-    log_format: Annotated[str, typer.Option(envvar="LUDICE_LOG_FORMAT",
-                                            help="text or json.")] = "text",
+    log_level: Annotated[LogLevel, typer.Option(envvar="LUDICE_LOG_LEVEL", case_sensitive=False,
+                                                help="INFO: start, stop, duels, payments, "
+                                                     "admin actions, problems.")
+                         ] = LogLevel.INFO,
+    log_format: Annotated[LogFormat, typer.Option(envvar="LUDICE_LOG_FORMAT",
+                                                  case_sensitive=False,
+                                                  help="json: one object a line, UTC times.")
+                          ] = LogFormat.text,
 ) -> None:
-    """Run the bot (long polling) until Ctrl-C or SIGTERM. Migrates the database first."""
+    """Run the bot (long polling) until Ctrl-C or SIGTERM.
+
+    Migrates the database first; refuses a database another bot already serves."""
     import asyncio
 
+    from ludice.logs import configure_logging
+
     config = run_config.build(token=token, db_path=path, api_url=api_url, admins=admins,
-                              log_level=log_level, log_format=log_format)
+                              log_level=log_level.value, log_format=log_format.value)
+    instance.check_folder(path)  # before the seconds aiogram takes to import
     from ludice.bot import app as bot_app  # aiogram takes seconds to import: only here
 
-    bot_app.configure_logging(config.log_level, config.log_format)
+    configure_logging(config.log_level, config.log_format)
     typer.echo(f"ludice: database {path.resolve()}", err=True)
     asyncio.run(bot_app.run(config))

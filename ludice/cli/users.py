@@ -12,7 +12,7 @@ from ludice.cli.common import (
     DbPath,
     Json,
     Limit,
-    Reason,
+    RequiredReason,
     UserRef,
     open_db,
     require_reason,
@@ -59,7 +59,7 @@ def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -
 
 
 @user_app.command("ban")
-def user_ban(user: UserRef, reason: Reason = None, path: DbPath = DEFAULT_DB) -> None:
+def user_ban(user: UserRef, reason: RequiredReason = None, path: DbPath = DEFAULT_DB) -> None:
     """Stop a player from playing (their balance stays theirs)."""
     why = require_reason(reason)
     with open_db(path) as conn, db.transaction(conn):

@@ -4,6 +4,7 @@ group) change anything; everyone may look."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from html import escape
@@ -23,6 +24,8 @@ from ludice.redelivery import write_once
 from ludice.rules import GAMES
 from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 INSIDE = ("member", "administrator", "creator", "restricted")
@@ -149,6 +152,9 @@ async def cmd_ludice(message: Message, command: CommandObject, group: Group | No
         return
     now = int(clock())
     action = args[0].lower()
+    log.info("group %s: admin %s ran /ludice %s", message.chat.id, message.from_user.id,
+             " ".join(args), extra={"chat_id": message.chat.id, "user_id": message.from_user.id,
+                                    "action": action})
     if action in ("on", "off"):
         group, closed = await write_once(store, update_id, now, _switch, message,
                                          action == "on", lang, now)

@@ -14,15 +14,7 @@ def plural(i: int, v: int) -> str:
 
 TEXTS: dict[str, str] = {
     # -- Accounts, private play and the menu -------------------------------------------------------
-    "terms": (
-        "🎲 <b>Welcome to ludice</b>: dice duels for credits.\n\n"
-        "Before you play, please accept the terms:\n"
-        "• You are 18 or older.\n"
-        "• Play for fun and play responsibly; take a break whenever you like.\n"
-        "• Credits have no cash value and are never paid out.\n"
-        "• Dice are rolled by Telegram; results are final.\n\n"
-        "Read /privacy to see what we store."
-    ),
+    "terms": "🎲 <b>Welcome to ludice</b>: dice duels for credits.\n\nBefore you play, please accept the terms:\n• You are 18 or older.\n• Play for fun and play responsibly; take a break whenever you like.\n• Credits have no cash value and are never paid out.\n• Dice are rolled by Telegram; results are final.\n\nRead /privacy to see what we store.",
     "terms_button": "✅ I accept",
     "terms_needed": "Please accept the terms first: send /start.",
     "welcome": "You're in! {bonus_line}Your balance: <b>{balance}</b> {balance:plural:credit|credits}.\nTap 🎲 Play to start a duel.",
@@ -33,49 +25,9 @@ TEXTS: dict[str, str] = {
     "btn_profile": "👤 Profile",
     "btn_topup": "🔝 Top up",
     "btn_help": "❓ Help",
-    "help": (
-        "<b>How ludice works</b>\n"
-        "Pick a game and a bet. You are matched with another player who chose the same game "
-        "and bet; if nobody is waiting, your lobby waits up to {ttl_minutes} min and then your "
-        "stake comes back.\n"
-        "When the duel starts, the bot rolls one Telegram die for each of you. The highest "
-        "value takes the pot{fee_part}. A tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}; if it is "
-        "still tied, the pot is split equally and any credit that cannot be split goes to the "
-        "house.\n\n"
-        "Bets: {min_bet}–{max_bet} {max_bet:plural:credit|credits}, whole numbers.\n\n"
-        "<b>Commands</b>\n"
-        "/play [bet]: play dice (or pick a game)\n"
-        "/dice N, /darts N: play with bet N\n"
-        "/leave: withdraw your waiting lobby\n"
-        "/profile: balance and statistics\n"
-        "/history: your latest credit movements\n"
-        "/topup: get more credits with Telegram Stars\n"
-        "/bonus: collect the daily bonus\n"
-        "/paysupport: help with payments\n"
-        "/top: your ranks in groups\n"
-        "/privacy: what we store\n"
-        "/help: this text\n\n"
-        "<b>In your group</b>\n"
-        "Add me to a group and have an admin send /ludice on. Then /duel 50 there opens a "
-        "challenge anyone can join (reply to someone's message with /duel 50 to challenge only "
-        "them); the dice roll in the chat and /top shows the leaderboard."
-    ),
+    "help": "<b>How ludice works</b>\nPick a game and a bet. You are matched with another player who chose the same game and bet; if nobody is waiting, your lobby waits up to {ttl_minutes} min and then your stake comes back.\nWhen the duel starts, the bot rolls one Telegram die for each of you. The highest value takes the pot{fee_part}. A tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}; if it is still tied, the pot is split equally and any credit that cannot be split goes to the house.\n\nBets: {min_bet}–{max_bet} {max_bet:plural:credit|credits}, whole numbers.\n\n<b>Commands</b>\n/play [bet]: play dice (or pick a game)\n/dice N, /darts N: play with bet N\n/leave: withdraw your waiting lobby\n/profile: balance and statistics\n/history: your latest credit movements\n/topup: get more credits with Telegram Stars\n/bonus: collect the daily bonus\n/paysupport: help with payments\n/top: your ranks in groups\n/privacy: what we store\n/help: this text\n\n<b>In your group</b>\nAdd me to a group and have an admin send /ludice on. Then /duel 50 there opens a challenge anyone can join (reply to someone's message with /duel 50 to challenge only them); the dice roll in the chat and /top shows the leaderboard.",
     "fee_part": " minus a {fee}% house fee",
-    "privacy": (
-        "<b>What ludice stores</b>\n"
-        "• Your Telegram id, username, first name and language, to know you and talk to you "
-        "in your language.\n"
-        "• When you accepted the terms, and a ban with its reason if an admin bans you.\n"
-        "• Your balance and every credit movement (stakes, winnings, refunds, bonuses), so "
-        "the books always balance and disputes can be checked.\n"
-        "• The games you played and the dice values.\n"
-        "• For groups: the group's id, title and ludice settings (and which admin changed "
-        "them), and the games played there, which make up its leaderboard.\n"
-        "• For Stars top-ups: the payment's Telegram charge id, pack, credits and refund "
-        "state, to credit each payment exactly once and to handle refunds.\n"
-        "Nothing is shared with anyone. Messages you send the bot are not stored beyond what "
-        "is listed here. Ask an admin to remove your data."
-    ),
+    "privacy": "<b>What ludice stores</b>\n• Your Telegram id, username, first name and language, to know you and talk to you in your language.\n• When you accepted the terms, and a ban with its reason if an admin bans you.\n• Your balance and every credit movement (stakes, winnings, refunds, bonuses), so the books always balance and disputes can be checked.\n• The games you played and the dice values.\n• For groups: the group's id, title and ludice settings (and which admin changed them), and the games played there, which make up its leaderboard.\n• For Stars top-ups: the payment's Telegram charge id, pack, credits and refund state, to credit each payment exactly once and to handle refunds.\nNothing is shared with anyone. Messages you send the bot are not stored beyond what is listed here. Ask an admin to remove your data.",
     "choose_game": "Choose a game:",
     "bet_prompt": "{emoji} <b>{game}</b>. Play for fun, never chase losses.\nChoose your bet or type an amount ({min_bet}–{max_bet}). Balance: {balance}.",
     "not_a_number": "A bet is a whole number of credits, like 50.",
@@ -263,15 +215,22 @@ TEXTS: dict[str, str] = {
     "top_private_title": "🏆 <b>Your ranks in groups</b> (all time)",
     "top_private_line": "{title}: #{net_rank} of {players} by winnings ({net:+d}), #{wins_rank} by wins ({wins} of {games} {games:plural:game|games})",
     "top_private_none": "You haven't finished a game in a group yet. Add me to your group and challenge it with /duel 50.",
-    "group_help": (
-        "<b>ludice in this group</b>\n"
-        "/duel BET [game]: open a challenge; reply to someone's message to challenge only them\n"
-        "/top: leaderboard\n/ludice: settings (admins change them)\n\n"
-        "Games: {games} · bets {min_bet}–{max_bet} · up to {seats} {seats:plural:player|players} · {mode}.\n"
-        "The highest die takes the pot{fee_part}; a tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}, "
-        "then the pot is split and the credit that can't be split goes to the house."
-    ),
+    "group_help": "<b>ludice in this group</b>\n/duel BET [game]: open a challenge; reply to someone's message to challenge only them\n/top: leaderboard\n/ludice: settings (admins change them)\n\nGames: {games} · bets {min_bet}–{max_bet} · up to {seats} {seats:plural:player|players} · {mode}.\nThe highest die takes the pot{fee_part}; a tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}, then the pot is split and the credit that can't be split goes to the house.",
     "cmd_top": "Leaderboards",
     "cmd_duel": "Challenge the chat: /duel 50",
     "cmd_ludice": "Group settings (admins)",
+    "status_ok": "✅ <b>ludice is healthy</b>",
+    "status_problems": "⚠️ <b>ludice needs attention</b>\n{problems}",
+    "status_body": "Bot: pid {pid}, version {version}, up {uptime}\nAPI server: {api}\nLast update: {last_update}\nUpdates in the last hour: {updates}\nErrors in the last hour: {errors}\nOutbox waiting: {outbox}; oldest: {outbox_age}\nRefunds pending: {refunds}\nLobbies open: {open}; rolling: {rolling}\nLast backup: {backup}\nLast audit: {audit}",
+    "status_never": "never",
+    "status_none": "—",
+    "status_ago": "{age} ago",
+    "status_update": "#{id}, {age} ago",
+    "status_audit_ok": "clean, {age} ago",
+    "status_audit_bad": "{count} {count:plural:problem|problems}, {age} ago: {first}",
+    "status_backup_failed": "failed: {error}",
+    "status_d": "{n} d",
+    "status_h": "{n} h",
+    "status_m": "{n} min",
+    "status_s": "{n} s",
 }

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections import defaultdict, deque
@@ -22,6 +23,8 @@ from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.redelivery import write_once
 from ludice.settings import Settings, load
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 PAYSUPPORT_PAYMENTS = 5
@@ -111,6 +114,10 @@ async def successful_payment(message: Message, store: Store, mailer: Mailer,
     paid = message.successful_payment
     await store.write(payments.credit, paid.telegram_payment_charge_id, message.from_user.id,
                       paid.invoice_payload, paid.total_amount, now=int(clock()))
+    log.info("payment %s: user %s paid %s stars", paid.telegram_payment_charge_id,
+             message.from_user.id, paid.total_amount,
+             extra={"user_id": message.from_user.id, "stars": paid.total_amount,
+                    "charge_id": paid.telegram_payment_charge_id})
     mailer.kick()  # the receipt was written to the outbox with the credit
 
 

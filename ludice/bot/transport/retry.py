@@ -15,7 +15,12 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramConflictError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response
 
@@ -54,3 +59,36 @@ class RetryAfter(BaseRequestMiddleware):
                 log.warning("%s failed (%s), retrying", type(method).__name__, exc)
                 await asyncio.sleep(0.5 * attempt)
         raise AssertionError("unreachable")
+
+
+class PollingConflict(BaseRequestMiddleware):
+    """getUpdates answered 409 Conflict: something else polls this token (another ludice on
+    another database or machine) or a webhook is set. Said once, clearly; then retried every
+    `wait` seconds without a line per attempt until the other poller goes away."""
+
+    def __init__(self, wait: float = 5.0) -> None:
+        self.wait = wait
+        self.conflicted = False
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        if not isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        while True:
+            try:
+                result = await make_request(bot, method)
+            except TelegramConflictError as exc:
+                if not self.conflicted:
+                    self.conflicted = True
+                    log.error("Telegram answered 409 Conflict (%s): another process is polling "
+                              "this bot token; stop it. Retrying quietly every %.0f s.",
+                              exc.message, self.wait)
+                else:
+                    log.debug("still 409 Conflict: %s", exc.message)
+                await asyncio.sleep(self.wait)
+                continue
+            if self.conflicted:
+                self.conflicted = False
+                log.warning("polling again: the other poller of this token went away")
+            return result
