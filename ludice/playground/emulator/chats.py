@@ -11,20 +11,20 @@ from ludice.playground.emulator.wire import ApiError, as_int
 from ludice.playground.emulator.world import member_json
 
 if TYPE_CHECKING:
-    from ludice.playground.emulator.server import Emulator
+    from ludice.playground.emulator.host import Host
 
 _GIFTS = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
           "gifts_from_channels")
 
 
-def get_me(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def get_me(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     return {**em.bot_user, "can_join_groups": True,
             "can_read_all_group_messages": not em.privacy_mode,
             "supports_inline_queries": False, "can_connect_to_business": False,
             "has_main_web_app": False}
 
 
-def delete_webhook(em: Emulator, p: dict[str, Any]) -> bool:
+def delete_webhook(em: Host, p: dict[str, Any]) -> bool:
     return True
 
 
@@ -33,7 +33,7 @@ def _commands_key(p: dict[str, Any]) -> tuple[str, str]:
     return json.dumps(scope, sort_keys=True), p.get("language_code") or ""
 
 
-def set_my_commands(em: Emulator, p: dict[str, Any]) -> bool:
+def set_my_commands(em: Host, p: dict[str, Any]) -> bool:
     commands = p.get("commands")
     if not isinstance(commands, list) or len(commands) > 100:
         raise ApiError("Bad Request: can't parse commands JSON object"
@@ -49,17 +49,17 @@ def set_my_commands(em: Emulator, p: dict[str, Any]) -> bool:
     return True
 
 
-def get_my_commands(em: Emulator, p: dict[str, Any]) -> list[Any]:
+def get_my_commands(em: Host, p: dict[str, Any]) -> list[Any]:
     return em.commands.get(_commands_key(p), [])
 
 
-def delete_my_commands(em: Emulator, p: dict[str, Any]) -> bool:
+def delete_my_commands(em: Host, p: dict[str, Any]) -> bool:
     em.commands.pop(_commands_key(p), None)
     return True
 
 
 def _set_text(key: str, limit: int) -> Any:
-    def method(em: Emulator, p: dict[str, Any]) -> bool:
+    def method(em: Host, p: dict[str, Any]) -> bool:
         text = p.get(key) or ""
         if not isinstance(text, str) or len(text) > limit:
             raise ApiError(f"Bad Request: {key} is too long")
@@ -69,7 +69,7 @@ def _set_text(key: str, limit: int) -> Any:
     return method
 
 
-def get_chat(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def get_chat(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     chat_id = chat_id_of(p)
     if chat_id > 0 and chat_id not in em.users:
         raise ApiError("Bad Request: chat not found")
@@ -78,7 +78,7 @@ def get_chat(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
             "accepted_gift_types": gifts}
 
 
-def get_chat_member(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def get_chat_member(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     chat_id, user_id = chat_id_of(p), as_int(p.get("user_id"))
     if user_id is None or user_id <= 0:
         raise ApiError("Bad Request: PARTICIPANT_ID_INVALID")
@@ -92,7 +92,7 @@ def get_chat_member(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
     return em.member_json(chat_id, user_id)
 
 
-def leave_chat(em: Emulator, p: dict[str, Any]) -> bool:
+def leave_chat(em: Host, p: dict[str, Any]) -> bool:
     chat_id = chat_id_of(p)
     if chat_id > 0:
         raise ApiError("Bad Request: chat member status can't be changed in private chats")

@@ -4,17 +4,16 @@ successful payments, each user's star balance, the bot's star transactions and r
 from __future__ import annotations
 
 import asyncio
-import itertools
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ludice.playground.emulator import messages
 from ludice.playground.emulator.wire import ActionError, ApiError, as_int
 
 if TYPE_CHECKING:
-    from ludice.playground.emulator.server import Emulator
+    from ludice.playground.emulator.host import Host
 
 # Telegram gives a bot 10 seconds to answer a pre-checkout query.
 PRE_CHECKOUT_SECONDS = 10.0
@@ -31,25 +30,7 @@ class Outcome:
     error_message: str | None = None
 
 
-@dataclass
-class StarBank:
-    balances: dict[int, int] = field(default_factory=dict)
-    transactions: list[dict[str, Any]] = field(default_factory=list)
-    charges: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refunded: set[str] = field(default_factory=set)
-    # pre-checkout query id -> (answer-by time (monotonic), the payer's wait for it, if any)
-    queries: dict[str, tuple[float, asyncio.Future[dict[str, Any]] | None]] = field(
-        default_factory=dict)
-    paid_invoices: set[tuple[int, int]] = field(default_factory=set)
-    # (chat id, message id) of an invoice -> the payload the bot put in it
-    payloads: dict[tuple[int, int], str] = field(default_factory=dict)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
-
-    def next_id(self) -> int:
-        return next(self._ids)
-
-
-def change_stars(em: Emulator, user_id: int, change: int, reason: str) -> int:
+def change_stars(em: Host, user_id: int, change: int, reason: str) -> int:
     bank = em.bank
     balance = bank.balances.get(user_id, em.initial_stars) + change
     if balance < 0:
@@ -59,7 +40,7 @@ def change_stars(em: Emulator, user_id: int, change: int, reason: str) -> int:
     return balance
 
 
-def record_payment(em: Emulator, user_id: int, chat_id: int, payload: str, amount: int,
+def record_payment(em: Host, user_id: int, chat_id: int, payload: str, amount: int,
                    charge_id: str, currency: str = "XTR") -> dict[str, Any]:
     """Telegram takes the stars, records the transaction and posts the successful_payment
     service message in the chat of the invoice (the update the bot receives)."""
@@ -78,7 +59,7 @@ def record_payment(em: Emulator, user_id: int, chat_id: int, payload: str, amoun
     })
 
 
-def push_pre_checkout(em: Emulator, user_id: int, payload: str, total_amount: int,
+def push_pre_checkout(em: Host, user_id: int, payload: str, total_amount: int,
                       currency: str = "XTR") -> dict[str, Any]:
     query_id = str(8_000_000_000 + em.bank.next_id())
     em.bank.queries[query_id] = (time.monotonic() + PRE_CHECKOUT_SECONDS, None)
@@ -88,7 +69,7 @@ def push_pre_checkout(em: Emulator, user_id: int, payload: str, total_amount: in
     })
 
 
-async def pay(em: Emulator, user_id: int, chat_id: int, message_id: int,
+async def pay(em: Host, user_id: int, chat_id: int, message_id: int,
               timeout: float = PRE_CHECKOUT_SECONDS) -> Outcome:
     """`user_id` presses "Pay" on the invoice `message_id` in `chat_id`: a pre-checkout query
     goes to the bot; if it answers ok, the stars are taken and a successful_payment message
@@ -135,7 +116,7 @@ async def pay(em: Emulator, user_id: int, chat_id: int, message_id: int,
 
 # --- Bot API methods ---------------------------------------------------------------------
 
-def send_invoice(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def send_invoice(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     prices = p.get("prices")
     currency = p.get("currency")
     payload = p.get("payload")
@@ -165,7 +146,7 @@ def send_invoice(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
     return msg
 
 
-def answer_pre_checkout_query(em: Emulator, p: dict[str, Any]) -> bool:
+def answer_pre_checkout_query(em: Host, p: dict[str, Any]) -> bool:
     query_id = str(p.get("pre_checkout_query_id") or "")
     deadline, waiting = em.bank.queries.get(query_id, (0.0, None))
     if time.monotonic() > deadline:
@@ -181,7 +162,7 @@ def answer_pre_checkout_query(em: Emulator, p: dict[str, Any]) -> bool:
     return True
 
 
-def refund_star_payment(em: Emulator, p: dict[str, Any]) -> bool:
+def refund_star_payment(em: Host, p: dict[str, Any]) -> bool:
     charge_id = str(p.get("telegram_payment_charge_id") or "")
     user_id = as_int(p.get("user_id"))
     if charge_id in em.bank.refunded:
@@ -200,7 +181,7 @@ def refund_star_payment(em: Emulator, p: dict[str, Any]) -> bool:
     return True
 
 
-def get_star_transactions(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def get_star_transactions(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     offset = max(0, as_int(p.get("offset")) or 0)
     limit = as_int(p.get("limit"))
     limit = 100 if limit is None else limit

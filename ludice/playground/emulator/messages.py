@@ -16,7 +16,7 @@ from ludice.playground.emulator.content import (
 from ludice.playground.emulator.wire import ApiError, as_int, too_many_requests
 
 if TYPE_CHECKING:
-    from ludice.playground.emulator.server import Emulator
+    from ludice.playground.emulator.host import Host
 
 DICE_RANGES = {"🎲": 6, "🎯": 6, "🎳": 6, "🏀": 5, "⚽": 5, "🎰": 64}
 _CAPTIONED = ("photo", "video", "animation", "document", "audio", "voice")
@@ -39,7 +39,7 @@ def chat_id_of(p: dict[str, Any], key: str = "chat_id") -> int:
     return chat_id
 
 
-def find(em: Emulator, p: dict[str, Any], what: str, chat_key: str = "chat_id"
+def find(em: Host, p: dict[str, Any], what: str, chat_key: str = "chat_id"
          ) -> dict[str, Any]:
     msg = em.messages.get((chat_id_of(p, chat_key), as_int(p.get("message_id")) or 0))
     if msg is None:
@@ -47,7 +47,7 @@ def find(em: Emulator, p: dict[str, Any], what: str, chat_key: str = "chat_id"
     return msg
 
 
-def target_chat(em: Emulator, chat_id: int) -> None:
+def target_chat(em: Host, chat_id: int) -> None:
     """Refuse as Telegram does when the bot cannot post into `chat_id` (only for what the
     emulator knows: a chat it never heard of takes the bot's word)."""
     info = em.groups.get(chat_id)
@@ -67,7 +67,7 @@ def target_chat(em: Emulator, chat_id: int) -> None:
         raise ApiError("Forbidden: bot can't initiate conversation with a user", 403)
 
 
-def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
+def post(em: Host, p: dict[str, Any], **content: Any) -> dict[str, Any]:
     """Store a message the bot sends with parameters `p` (thread, reply, keyboard,
     protect_content) and `content`, once Telegram's checks pass."""
     chat_id = chat_id_of(p)
@@ -101,11 +101,11 @@ def post(em: Emulator, p: dict[str, Any], **content: Any) -> dict[str, Any]:
     return em.store(chat_id, content)
 
 
-def send_message(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def send_message(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     return post(em, p, **formatted(p))
 
 
-def send_dice(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def send_dice(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     emoji = p.get("emoji") or "🎲"
     if emoji not in DICE_RANGES:
         raise ApiError("Bad Request: invalid dice emoji specified")
@@ -116,7 +116,7 @@ def roll(emoji: str) -> int:
     return secrets.randbelow(DICE_RANGES[emoji]) + 1
 
 
-def _edit(em: Emulator, p: dict[str, Any], field: str | None) -> dict[str, Any] | bool:
+def _edit(em: Host, p: dict[str, Any], field: str | None) -> dict[str, Any] | bool:
     if p.get("inline_message_id"):
         return True
     msg = find(em, p, "edit")
@@ -145,19 +145,19 @@ def _edit(em: Emulator, p: dict[str, Any], field: str | None) -> dict[str, Any] 
     return em.replace(new)
 
 
-def edit_message_text(em: Emulator, p: dict[str, Any]) -> dict[str, Any] | bool:
+def edit_message_text(em: Host, p: dict[str, Any]) -> dict[str, Any] | bool:
     return _edit(em, p, "text")
 
 
-def edit_message_caption(em: Emulator, p: dict[str, Any]) -> dict[str, Any] | bool:
+def edit_message_caption(em: Host, p: dict[str, Any]) -> dict[str, Any] | bool:
     return _edit(em, p, "caption")
 
 
-def edit_message_reply_markup(em: Emulator, p: dict[str, Any]) -> dict[str, Any] | bool:
+def edit_message_reply_markup(em: Host, p: dict[str, Any]) -> dict[str, Any] | bool:
     return _edit(em, p, None)
 
 
-def delete_message(em: Emulator, p: dict[str, Any]) -> bool:
+def delete_message(em: Host, p: dict[str, Any]) -> bool:
     msg = find(em, p, "delete")
     chat_id = msg["chat"]["id"]
     age = em.clock() - msg["date"]
@@ -173,7 +173,7 @@ def delete_message(em: Emulator, p: dict[str, Any]) -> bool:
     return True
 
 
-def _source(em: Emulator, p: dict[str, Any], what: str) -> tuple[dict[str, Any], dict]:
+def _source(em: Host, p: dict[str, Any], what: str) -> tuple[dict[str, Any], dict]:
     msg = find(em, {"chat_id": p.get("from_chat_id"), "message_id": p.get("message_id")}, what)
     if msg.get("has_protected_content"):
         raise ApiError(f"Bad Request: the message can't be {what}ed"
@@ -181,7 +181,7 @@ def _source(em: Emulator, p: dict[str, Any], what: str) -> tuple[dict[str, Any],
     return msg, {k: v for k, v in msg.items() if k not in NOT_CONTENT}
 
 
-def forward_origin(em: Emulator, msg: dict[str, Any]) -> dict[str, Any]:
+def forward_origin(em: Host, msg: dict[str, Any]) -> dict[str, Any]:
     """Where a forwarded copy of `msg` says it came from (the original's origin, if any)."""
     if "forward_origin" in msg:
         return msg["forward_origin"]
@@ -190,12 +190,12 @@ def forward_origin(em: Emulator, msg: dict[str, Any]) -> dict[str, Any]:
     return {"type": "user", "sender_user": msg.get("from", em.bot_user), "date": msg["date"]}
 
 
-def forward_message(em: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def forward_message(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     src, content = _source(em, p, "forward")
     return post(em, p, **content, forward_origin=forward_origin(em, src))
 
 
-def copy_message(em: Emulator, p: dict[str, Any]) -> dict[str, int]:
+def copy_message(em: Host, p: dict[str, Any]) -> dict[str, int]:
     _, content = _source(em, p, "copy")
     if isinstance(p.get("caption"), str):
         content.pop("caption_entities", None)
@@ -211,7 +211,7 @@ CHAT_ACTIONS = frozenset({
 })
 
 
-def send_chat_action(em: Emulator, p: dict[str, Any]) -> bool:
+def send_chat_action(em: Host, p: dict[str, Any]) -> bool:
     target_chat(em, chat_id_of(p))
     if p.get("action") not in CHAT_ACTIONS:
         raise ApiError("Bad Request: wrong parameter action in request")

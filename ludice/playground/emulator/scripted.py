@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ludice.playground.emulator import detect, invoices, messages
+from ludice.playground.emulator.bank import StarBank
 from ludice.playground.emulator.updates import UpdateQueue
 from ludice.playground.emulator.wire import ApiError
 from ludice.playground.emulator.world import World, member_json
@@ -24,7 +25,7 @@ class Scripted(World):
         super().__init__(token, bot_username, bot_name)
         self.updates = UpdateQueue()
         self.initial_stars = initial_stars
-        self.bank = invoices.StarBank()
+        self.bank = StarBank()
         # callback query id -> where it was pressed, until answerCallbackQuery
         self.callbacks: dict[str, dict[str, Any]] = {}
         self._callback_ids = itertools.count(1)
