@@ -163,7 +163,7 @@ def test_restore_checks_the_backup_first(tmp_path, db_path):
 def test_restore_migrates_an_older_backup(tmp_path):
     old = tmp_path / "old.db"
     conn = db.open_db(old, create=True)
-    steps = db.parse_steps(db.migrations_text())
+    steps = schema.parse_steps(schema.migrations_text())
     for number, sql in steps[:3]:
         db._apply_step(conn, number, sql)
     conn.close()

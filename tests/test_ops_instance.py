@@ -88,11 +88,11 @@ async def test_a_second_ludice_run_is_refused_and_a_killed_one_leaves_no_lock(tm
 
             first.kill()  # SIGKILL: no clean-up runs; the kernel drops the lock
             await first.wait()
-            polls = len(fake.sent(method="getUpdates"))
+            # A long poll is recorded only when answered: count the polls begun instead.
+            polls = fake.updates.polls
             third = await _ludice(*args, **env)
             procs.append(third)
-            await fake.wait_for(lambda: len(fake.sent(method="getUpdates")) > polls,
-                                timeout=20)
+            await fake.wait_for(lambda: fake.updates.polls > polls, timeout=20)
             assert third.returncode is None
             third.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(third.communicate(), 10)

@@ -48,6 +48,11 @@ class UpdateQueue:
         self._wake = asyncio.Event()
         return update
 
+    @property
+    def polls(self) -> int:
+        """How many getUpdates calls have started (a long poll is recorded only when answered)."""
+        return self._poll
+
     def delivered(self) -> bool:
         """Everything pushed was fetched and confirmed."""
         return not self._queue
