@@ -1,5 +1,5 @@
 // The open chat: bubbles, dice, invoices, inline and reply keyboards, and the composer.
-import { renderText } from "./render.js";
+import { el, renderText } from "./render.js";
 import { send, currentChat, chatsOf, openLink } from "./app.js";
 
 // Telegram does not document the animation; it is about 2-3 s and the value shows after it.
@@ -11,17 +11,6 @@ const OUTCOMES = {
   "🏀": (v) => (v >= 4 ? "scored" : "missed"),
   "⚽": (v) => (v >= 3 ? "goal" : "missed"),
 };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function time(date) {
   return new Date(date * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

@@ -1,20 +1,10 @@
 // Around the chat: personas and their chats, the persona's account from the database, the
 // Bot API call log, toasts and alerts.
 import { send, switchPersona, openChat, currentChat, chatsOf } from "./app.js";
+import { el } from "./render.js";
 
 const MAX_CALLS = 400;
 const LANGUAGES = { en: "English", ru: "Russian" };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 function lastLine(state, chatId) {
   const messages = state.messages.get(chatId);

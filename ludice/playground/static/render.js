@@ -5,6 +5,18 @@
 
 // Links Telegram would open: web pages and tg: links. Anything else (javascript:, data:)
 // stays plain text.
+// A DOM element with attributes (on* ones are listeners) and children; text stays text.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
 export function safeHref(href) {
   const value = (href || "").trim();
   return /^(https?:\/\/|tg:)/i.test(value) ? value : null;
