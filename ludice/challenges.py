@@ -113,6 +113,16 @@ def set_card(conn: sqlite3.Connection, lobby_id: int, message_id: int) -> None:
     conn.execute("UPDATE group_lobbies SET card_id = ? WHERE lobby_id = ?", (message_id, lobby_id))
 
 
+def without_card(conn: sqlite3.Connection) -> list[tuple[int, int, int | None]]:
+    """Open challenges whose card never got out (the bot died between the commit and the
+    post): lobby id, chat id and topic, to be posted at start-up."""
+    rows = conn.execute(
+        "SELECT g.lobby_id, g.chat_id, g.thread_id FROM group_lobbies g"
+        " JOIN lobbies l ON l.id = g.lobby_id"
+        " WHERE g.card_id IS NULL AND l.status = 'open' ORDER BY g.lobby_id")
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
 def join(conn: sqlite3.Connection, lobby_id: int, user_id: int, *, chat_id: int | None,
          now: int) -> Entered:
     """Take a seat in a challenge; a full lobby starts at once."""

@@ -4,12 +4,14 @@ for the same turn: the game is called off, every stake refunded, everyone told."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from botharness import (
     GROUP,
     FakeClock,
     FakeTelegram,
+    Gate,
     Running,
     accept_terms,
     card_of,
@@ -108,6 +110,35 @@ async def test_a_group_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
             assert second.sql("SELECT status, cancel_reason FROM lobbies") == [
                 ("cancelled", "interrupted")]
             assert second.balance(1) == 100 and second.balance(2) == 100
+        finally:
+            await second.stop()
+        assert second.audit() == []
+
+
+async def test_a_challenge_committed_before_a_kill_gets_its_card_at_the_next_start(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        first = await start_bot(fake, db_path, clock)
+        await open_group(first)
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        gate = Gate(fake, "sendMessage")  # the challenge commits; its card never gets out
+        group_say(fake, 1, "/duel 30")
+        await asyncio.wait_for(gate.reached.wait(), 10)
+        assert first.sql("SELECT status FROM lobbies") == [("open",)]
+        await kill(first)
+        gate.close()
+        assert card_of(fake, 1) is None
+
+        second = await start_bot(fake, db_path, clock)
+        try:
+            await fake.wait_for(lambda: card_of(fake, 1), timeout=10)
+            fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+            await fake.wait_text(GROUP, "Challenge #1: Alice", timeout=15)
+            await settle(second)
+            assert second.sql("SELECT status FROM lobbies") == [("settled",)]
         finally:
             await second.stop()
         assert second.audit() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 
 from botharness import FakeClock, FakeTelegram, accept_terms, prepare_db, settle, start_bot
@@ -45,7 +46,8 @@ async def test_status_of_a_running_then_stopped_bot(tmp_path):
             assert code == 0
             lines = dict(line.split(None, 1) for line in out.splitlines())
             assert lines["running"] == f"yes, pid {os.getpid()}"
-            assert lines["heartbeat"].endswith("UTC (0 s ago)")
+            # the CLI is another process reading the wall clock: a busy machine adds seconds
+            assert re.search(r"UTC \(\d+ s ago\)$", lines["heartbeat"]), lines["heartbeat"]
             assert lines["last_audit"].startswith("clean at 20")
             assert lines["status"] == "ok"
         finally:

@@ -163,6 +163,7 @@ class Application:
         await self.reconcile()
         resumed = await self.duels.recover()
         await self.jobs.sweep()
+        await self.cards.post_missing()
         log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
         self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
         self.mailer.kick()

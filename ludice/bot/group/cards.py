@@ -125,6 +125,18 @@ class Cards:
         if view.lobby.status != "open":  # it changed while we posted: show the news
             await self.refresh(lobby_id)
 
+    async def post_missing(self) -> int:
+        """Post the cards of open challenges that have none, once, at start-up: a challenge
+        committed just before a crash would otherwise wait unseen until it expires. A group
+        that refuses is left to the expiry (its stakes come back then)."""
+        missing = await self.store.read(challenges.without_card)
+        for lobby_id, chat_id, thread_id in missing:
+            try:
+                await self.post(lobby_id, chat_id=chat_id, thread_id=thread_id)
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                log.info("card of lobby %s not posted at start-up: %s", lobby_id, exc)
+        return len(missing)
+
     async def refresh(self, lobby_id: int) -> None:
         lock = self._locks.setdefault(lobby_id, asyncio.Lock())
         async with lock:
