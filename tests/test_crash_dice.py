@@ -142,3 +142,32 @@ async def test_a_challenge_committed_before_a_kill_gets_its_card_at_the_next_sta
         finally:
             await second.stop()
         assert second.audit() == []
+
+
+async def test_a_card_telegram_refuses_at_start_up_does_not_stop_the_start(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    clock = FakeClock()
+    async with FakeTelegram() as fake:
+        first = await start_bot(fake, db_path, clock)
+        await open_group(first)
+        await accept_terms(fake, 1, "Alice")
+        gate = Gate(fake, "sendMessage")
+        group_say(fake, 1, "/duel 30")
+        await asyncio.wait_for(gate.reached.wait(), 10)
+        await kill(first)
+        gate.close()
+
+        fake.fail_next("sendMessage", error_code=500, description="Internal Server Error")
+        second = await start_bot(fake, db_path, clock)  # the card fails; the bot still runs
+        try:
+            assert card_of(fake, 1) is None
+            assert second.sql("SELECT status FROM lobbies") == [("open",)]
+            clock.advance(301)  # the expiry refunds the challenge nobody could see
+            await second.app.jobs.sweep()
+            await settle(second)
+            assert second.sql("SELECT status FROM lobbies") == [("expired",)]
+            assert second.balance(1) == 100
+        finally:
+            await second.stop()
+        assert second.audit() == []

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from ludice import challenges
@@ -128,13 +128,14 @@ class Cards:
     async def post_missing(self) -> int:
         """Post the cards of open challenges that have none, once, at start-up: a challenge
         committed just before a crash would otherwise wait unseen until it expires. A group
-        that refuses is left to the expiry (its stakes come back then)."""
+        that refuses, or Telegram failing now, is left to the expiry (its stakes come back
+        then): start-up must not fail over a card."""
         missing = await self.store.read(challenges.without_card)
         for lobby_id, chat_id, thread_id in missing:
             try:
                 await self.post(lobby_id, chat_id=chat_id, thread_id=thread_id)
-            except (TelegramBadRequest, TelegramForbiddenError) as exc:
-                log.info("card of lobby %s not posted at start-up: %s", lobby_id, exc)
+            except TelegramAPIError as exc:  # network errors and 5xx included
+                log.warning("card of lobby %s not posted at start-up: %s", lobby_id, exc)
         return len(missing)
 
     async def refresh(self, lobby_id: int) -> None:
