@@ -1,5 +1,5 @@
-"""Every word the bot says, from the catalogs in ludice/bot/locales/: one file per language,
-found by listing that folder. Handlers pick a key; nothing user-facing is written inline
+"""Every word the bot says, from the catalogs in ludice/bot/locales/: one folder per language,
+found by listing that folder, holding one module of texts per area of the bot. Handlers pick a key; nothing user-facing is written inline
 elsewhere. Texts are HTML (the bot's parse mode): escape names.
 
 Where a number meets a noun the template names the forms, in the order of the language's
@@ -24,16 +24,28 @@ PLURAL = "plural:"
 Number = int | float | Decimal
 
 
+def _catalog(language: ModuleType) -> dict[str, str]:
+    """A language's texts: the TEXTS of every module in its folder, one module per area, so
+    a feature brings its own file. A key twice is a mistake the bot refuses to start with."""
+    merged: dict[str, str] = {}
+    for info in sorted(pkgutil.iter_modules(language.__path__), key=lambda m: m.name):
+        part = importlib.import_module(f"{language.__name__}.{info.name}").TEXTS
+        if twice := merged.keys() & part.keys():
+            raise ValueError(f"{language.__name__}.{info.name} repeats {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
 def _discover() -> dict[str, ModuleType]:
-    """Every language file in locales/, by its code (a new language is a new file there)."""
+    """Every language folder in locales/, by its code (a new language is a new folder)."""
     return {info.name: importlib.import_module(f"{locales.__name__}.{info.name}")
             for info in sorted(pkgutil.iter_modules(locales.__path__), key=lambda m: m.name)
-            if not info.name.startswith("_")}
+            if info.ispkg and not info.name.startswith("_")}
 
 
 LOCALES = _discover()
 LANGUAGES = tuple(LOCALES)
-CATALOGS: dict[str, dict[str, str]] = {code: module.TEXTS for code, module in LOCALES.items()}
+CATALOGS: dict[str, dict[str, str]] = {code: _catalog(module) for code, module in LOCALES.items()}
 
 
 def _operands(n: Number) -> tuple[int, int]:

@@ -1,0 +1,31 @@
+"""English texts: top-ups, the daily bonus and /paysupport."""
+# ruff: noqa: E501  (one text per line reads better than wrapped fragments)
+
+TEXTS: dict[str, str] = {
+    "topups_off": "Top-ups with Telegram Stars are turned off in this community. Free credits: /bonus once a day.",
+    "topup_menu": "🔝 <b>Top up with Telegram Stars</b>\n1 ⭐ = {rate} {rate:plural:credit|credits}. Credits are for playing only: they have no cash value and are never paid out.\nChoose a pack:",
+    "pack_button": "⭐ {stars} → {credits}",
+    "invoice_title": "{credits} ludice {credits:plural:credit|credits}",
+    "invoice_description": "{credits} {credits:plural:credit|credits} for dice duels, for {stars} Telegram {stars:plural:Star|Stars}. Credits have no cash value and are never paid out.",
+    "invoice_label": "{credits} {credits:plural:credit|credits}",
+    "bad_invoice": "This invoice is not valid any more. Open /topup and choose a pack again.",
+    "not_your_invoice": "This invoice was made for another player. Open /topup to get your own.",
+    "unknown_pack": "That pack is not offered any more. Open /topup to see the current packs.",
+    "topup_cap": "You reached today's limit of {cap} {cap:plural:top-up|top-ups}. Try again tomorrow.",
+    "payment_rate_limited": "Too many payment actions; please wait a minute.",
+    "topup_receipt": "✅ Payment received: {stars} ⭐ → <b>{credits}</b> {credits:plural:credit|credits}.\nBalance: <b>{balance}</b>.\nReceipt id: <code>{charge_id}</code> (keep it for /paysupport).",
+    "bonus_button": "🎁 Daily bonus",
+    "bonus_granted": "🎁 Daily bonus collected! Balance: <b>{balance}</b>.",
+    "bonus_not_due": "Your next daily bonus is due in {hours} h {minutes} min ({at} UTC).",
+    "bonus_off": "There is no daily bonus in this community.",
+    "paysupport": "<b>Payment support</b>\nFor a problem with a payment, write to the admins of this community and quote the receipt id. Credits bought with Stars are for playing only; an admin can refund a payment whose credits you still hold.\n<b>Your recent payments</b>:",
+    "paysupport_line": "{date}  {stars} ⭐ → {credits}  {status}  <code>{charge_id}</code>",
+    "paysupport_none": "No payments yet.",
+    "payment_credited": "credited",
+    "payment_refund_pending": "refund in progress",
+    "payment_refunded": "refunded",
+    "cmd_bonus": "Collect the daily bonus",
+    "h_topup_refund": "Refund of a Stars payment",
+    "h_topup_refund_undo": "Refund of a Stars payment called off",
+    "cmd_paysupport": "Help with payments",
+}

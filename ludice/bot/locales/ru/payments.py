@@ -1,0 +1,31 @@
+"""Russian texts: top-ups, the daily bonus and /paysupport."""
+# ruff: noqa: E501  (one text per line reads better than wrapped fragments)
+
+TEXTS: dict[str, str] = {
+    "topups_off": "Пополнение звёздами Telegram в этом сообществе выключено. Бесплатные кредиты: /bonus раз в день.",
+    "topup_menu": "🔝 <b>Пополнение звёздами Telegram</b>\n1 ⭐ = {rate} {rate:plural:кредит|кредита|кредитов}. Кредиты только для игры: они не имеют денежной ценности и не выплачиваются.\nВыберите пакет:",
+    "pack_button": "⭐ {stars} → {credits}",
+    "invoice_title": "{credits} {credits:plural:кредит|кредита|кредитов} ludice",
+    "invoice_description": "{credits} {credits:plural:кредит|кредита|кредитов} для дуэлей на кубиках. Цена: {stars} {stars:plural:звезда|звезды|звёзд} Telegram. Кредиты не имеют денежной ценности и не выплачиваются.",
+    "invoice_label": "{credits} {credits:plural:кредит|кредита|кредитов}",
+    "bad_invoice": "Этот счёт больше не действует. Откройте /topup и выберите пакет заново.",
+    "not_your_invoice": "Этот счёт выставлен другому игроку. Откройте /topup, чтобы получить свой.",
+    "unknown_pack": "Этот пакет больше не предлагается. Откройте /topup, чтобы увидеть текущие.",
+    "topup_cap": "Вы достигли дневного лимита: {cap} {cap:plural:пополнение|пополнения|пополнений}. Попробуйте завтра.",
+    "payment_rate_limited": "Слишком много платёжных действий; подождите минуту.",
+    "topup_receipt": "✅ Платёж получен: {stars} ⭐ → <b>{credits}</b> {credits:plural:кредит|кредита|кредитов}.\nБаланс: <b>{balance}</b>.\nНомер чека: <code>{charge_id}</code> (сохраните для /paysupport).",
+    "bonus_button": "🎁 Ежедневный бонус",
+    "bonus_granted": "🎁 Ежедневный бонус получен! Баланс: <b>{balance}</b>.",
+    "bonus_not_due": "Следующий бонус будет через {hours} ч {minutes} мин ({at} UTC).",
+    "bonus_off": "В этом сообществе нет ежедневного бонуса.",
+    "paysupport": "<b>Поддержка платежей</b>\nЕсли с платежом что-то не так, напишите админам сообщества и укажите номер чека. Кредиты, купленные за звёзды, только для игры; админ может вернуть платёж, кредиты которого у вас ещё есть.\n<b>Ваши последние платежи</b>:",
+    "paysupport_line": "{date}  {stars} ⭐ → {credits}  {status}  <code>{charge_id}</code>",
+    "paysupport_none": "Платежей пока нет.",
+    "payment_credited": "зачислен",
+    "payment_refund_pending": "возврат в процессе",
+    "payment_refunded": "возвращён",
+    "cmd_bonus": "Получить ежедневный бонус",
+    "h_topup_refund": "Возврат платежа звёздами",
+    "h_topup_refund_undo": "Возврат платежа звёздами отменён",
+    "cmd_paysupport": "Помощь с платежами",
+}
