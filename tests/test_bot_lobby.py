@@ -205,7 +205,7 @@ async def test_matchmaking_pairs_only_the_same_game_and_bet(tmp_path):
         fake.send_text(3, "/leave")
         await fake.wait_text(3, "You left lobby #3")
         fake.send_text(3, "/dice 30")
-        await fake.wait_text(3, "Opponent found: lobby #1")
+        await fake.wait_text(3, "Opponent found! Duel #1: Alice vs Carol")
         await fake.wait_for(lambda: bot.sql("SELECT status FROM lobbies WHERE id = 1")
                             == [("settled",)])
         await settle(bot)
