@@ -149,7 +149,8 @@ class Application:
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
                              redraw=self.cards.refresh)
-        self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
+        self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock,
+                                show_round=self.cards.show_round)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
                          reconcile=self.reconcile, startup_grace=self.startup_grace,
                          db_path=self.config.db_path, beat=self.beat,

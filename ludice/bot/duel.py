@@ -49,8 +49,10 @@ def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
 
 
 class DuelRunner:
-    def __init__(self, bot: Bot, store: Store, mailer: Mailer, clock: Callable[[], float]) -> None:
+    def __init__(self, bot: Bot, store: Store, mailer: Mailer, clock: Callable[[], float],
+                 show_round: Callable[[int, str], Awaitable[None]] | None = None) -> None:
         self.bot = bot
+        self.show_round = show_round  # a group round's label, drawn on its card
         self.store = store
         self.mailer = mailer
         self.clock = clock
