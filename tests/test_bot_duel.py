@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from botharness import accept_terms, running_bot, settle
 
-
 SENDS = {"sendmessage", "senddice", "forwardmessage", "forwardmessages", "copymessage"}
 
 

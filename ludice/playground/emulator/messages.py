@@ -5,6 +5,7 @@ change something, only the bot's own messages can be edited, dice in a private c
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -202,7 +203,7 @@ def forward_messages(em: Host, p: dict[str, Any]) -> list[dict[str, int]]:
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(
             isinstance(i, int) for i in ids):
         raise ApiError("Bad Request: message identifiers are not specified")
-    if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(ids)):
         raise ApiError("Bad Request: message identifiers must be in a strictly increasing order")
     sources = [_source(em, {**p, "message_id": i}, "forward")[0] for i in ids]
     out = []
