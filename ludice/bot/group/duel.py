@@ -1,8 +1,8 @@
 """The rounds of a group challenge. When the bot rolls, each round's label (naming the players
 in order) is edited into the challenge card, then their dice (protected, so nobody can
 forward them as their own), then after the reveal delay one result from the outbox. In
-throw-your-own mode the players' own dice arrive as messages; once the last one is in, the round closes after the
-reveal delay (or when its window ends: see ludice.scheduler)."""
+throw-your-own mode the players' own dice arrive as messages; once the last one is in, the
+round closes after the reveal delay (or when its window ends: see ludice.scheduler)."""
 
 from __future__ import annotations
 
