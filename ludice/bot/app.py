@@ -24,7 +24,7 @@ from ludice.bot.group.cards import Cards, render_group
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
-from ludice.bot.transport.pacing import GroupPace
+from ludice.bot.transport.pacing import GlobalPace, GroupPace
 from ludice.bot.transport.retry import PollingConflict, RetryAfter
 from ludice.config import Config
 from ludice.db import Store
@@ -90,6 +90,7 @@ async def on_error(event: ErrorEvent) -> bool:
 class Application:
     def __init__(self, config: Config, clock: Callable[[], float] = time.time,
                  group_pace: tuple[int, float] = (20, 60.0),
+                 global_pace: tuple[int, float] = (30, 1.0),
                  startup_grace: float = 10.0, heartbeat_seconds: float = 5.0,
                  conflict_wait: float = 5.0) -> None:
         self.config = config
@@ -100,6 +101,7 @@ class Application:
         # thrown while the bot was down first (ludice.scheduler).
         self.startup_grace = startup_grace
         self.group_pace = group_pace  # messages per window (seconds) into one group
+        self.global_pace = global_pace  # messages per window (seconds) overall
         self.store: Store | None = None
         self.bot: Bot | None = None
         self.dispatcher: Dispatcher | None = None
@@ -135,6 +137,7 @@ class Application:
         session.middleware(PollingConflict(self.conflict_wait))
         session.middleware(RetryAfter())  # outermost: every retry waits for its own slot
         session.middleware(GroupPace(*self.group_pace))
+        session.middleware(GlobalPace(*self.global_pace))  # innermost: no slot held waiting
         self.bot = Bot(self.config.token, session=session,
                        default=DefaultBotProperties(parse_mode="HTML"))
         try:
