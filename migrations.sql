@@ -259,3 +259,8 @@ CREATE TABLE heartbeat (
     audit_first    TEXT,
     backup_error   TEXT
 ) STRICT;
+
+-- step 8: one expiry timer
+-- The bot arms one timer at the earliest expires_at of the open lobbies and, when it fires,
+-- expires those due, earliest first: both read this small index (open lobbies only).
+CREATE INDEX lobbies_open_expiry ON lobbies (expires_at, id) WHERE status = 'open';

@@ -120,7 +120,7 @@ async def test_a_lobby_still_open_at_restart_gets_its_expiry_job_back(tmp_path):
         await first.stop()
         second = await start_bot(fake, db_path, clock)
         try:
-            job = second.app.jobs.scheduler.get_job("expire-1")
+            job = second.app.jobs.scheduler.get_job("expiry")
             assert job is not None and job.misfire_grace_time is None
             assert job.next_run_time.timestamp() == clock.now + 60
             assert second.sql("SELECT status FROM lobbies") == [("open",)]

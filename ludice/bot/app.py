@@ -163,12 +163,13 @@ class Application:
             store=self.store, duels=self.duels, jobs=self.jobs, mailer=self.mailer,
             cards=self.cards, clock=self.clock, config=self.config, vitals=self.vitals,
         )
-        rebuilt = await self.jobs.start()
+        expiry = await self.jobs.start()
         await self.reconcile()
         resumed = await self.duels.recover()
         await self.jobs.sweep()
         await self.cards.post_missing()
-        log.info("start-up: %d expiry jobs rebuilt, %d duels resumed", rebuilt, resumed)
+        log.info("start-up: expiry timer %s, %d duels resumed",
+                 f"armed for lobby {expiry[1]}" if expiry else "idle (no open lobby)", resumed)
         self._background.append(asyncio.create_task(self.mailer.run_forever(), name="mailer"))
         self.mailer.kick()
 
