@@ -3,9 +3,10 @@ triggers. One expiry timer, whatever the number of open lobbies: a date job arme
 earliest `expires_at` (read from the database at start-up, with no misfire grace, so a lobby
 that came due while the bot was down expires at once instead of being dropped); when it
 fires it expires every lobby that is due, earliest first, and arms itself for the next one.
-A periodic sweep catches anything the timer would have missed; through `resume` it also restarts a duel
-whose runner stopped on an error, so no stake waits in escrow for the next restart, and it
-forgets the update ids recorded more than a day ago (ludice.redelivery). The throw-your-own
+A periodic sweep catches anything the timer would have missed; through `resume` it also
+restarts a duel whose runner stopped on an error, so no stake waits in escrow for the next
+restart, and it forgets the update ids recorded more than a day ago (ludice.redelivery) and
+the sent outbox messages older than `outbox_retention_days` (ludice.outbox). The throw-your-own
 rounds of group challenges close the same way: a date job at the end of the window
 (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the sweep.
 Right after start-up no round closes for `startup_grace` seconds: dice thrown in time while
@@ -30,7 +31,17 @@ from pathlib import Path
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import backups, challenges, games, ledger, redelivery, refunds, status, throws
+from ludice import (
+    backups,
+    challenges,
+    games,
+    ledger,
+    outbox,
+    redelivery,
+    refunds,
+    status,
+    throws,
+)
 from ludice.db import Store
 from ludice.errors import LudiceError
 from ludice.settings import Settings, load
@@ -60,6 +71,10 @@ def _close_due_turns(conn: sqlite3.Connection, now: int) -> list[int]:
         if challenges.advance(conn, lobby_id, settings=settings, now=now, forfeit=forfeit):
             moved.append(lobby_id)
     return moved
+
+
+def _prune_outbox(conn: sqlite3.Connection, now: int) -> int:
+    return outbox.prune(conn, now=now, keep_days=load(conn).outbox_retention_days)
 
 
 def _turn_end(conn: sqlite3.Connection, lobby_id: int) -> int | None:
@@ -204,6 +219,7 @@ class Jobs:
         if self.resume is not None:
             await self.resume()
         await self.store.write(redelivery.prune, now=int(self.clock()))
+        await self.store.write(_prune_outbox, int(self.clock()))
         return len(expired)
 
     async def audit(self) -> list[str]:

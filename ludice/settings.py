@@ -44,6 +44,9 @@ SPECS: dict[str, Spec] = {
     "backup_interval_hours": Spec(int, 24, 0, 24 * 365, "hours between backups; 0 = off"),
     "backup_keep": Spec(int, 7, 1, 10_000, "backups kept; older ones are deleted"),
     "backup_dir": Spec(str, "", help="backup folder; empty = backups/ beside the db"),
+    "outbox_retention_days": Spec(int, 7, 0, 3650,
+                                  "days sent bot messages stay in the database; 0 = pruned"
+                                  " at the next sweep"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -71,6 +74,7 @@ class Settings:
     backup_interval_hours: int
     backup_keep: int
     backup_dir: str
+    outbox_retention_days: int
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
