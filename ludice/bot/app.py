@@ -39,6 +39,7 @@ log = logging.getLogger("ludice")
 COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
             "privacy", "paysupport")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
+FREEZE_AFTER_SECONDS = 5.0
 
 
 def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mailer,
@@ -169,7 +170,9 @@ class Application:
             cards=self.cards, clock=self.clock, config=self.config, vitals=self.vitals,
         )
         expiry = await self.jobs.start()
-        await self.reconcile()
+        # Payments are keyed by their charge id, so reconciling while updates flow is safe:
+        # the first poll need not wait for Telegram's list of star transactions.
+        self._background.append(asyncio.create_task(self.reconcile(), name="reconcile"))
         resumed = await self.duels.recover()
         await self.jobs.sweep()
         await self.cards.post_missing()
@@ -264,9 +267,15 @@ class Application:
 async def run(config: Config) -> None:
     app = Application(config)
     await app.setup()
-    # Everything built so far (aiogram, pydantic, the routers) lives as long as the process:
-    # frozen, full collections stop walking it (they took 200-300 ms each, measured).
-    # Here and not in Application: tests run many bots in one process.
+    # What start-up and the first updates built (aiogram, pydantic's validators, the
+    # routers) lives as long as the process: frozen, full collections stop walking it (they
+    # took 200-300 ms each, measured). A few seconds in, not before the first poll: the
+    # collection that clears the start-up's garbage first is itself such a pause. Here and
+    # not in Application: tests run many bots in one process.
+    asyncio.get_running_loop().call_later(FREEZE_AFTER_SECONDS, _freeze)
+    await app.serve()
+
+
+def _freeze() -> None:
     gc.collect()
     gc.freeze()
-    await app.serve()
