@@ -1,15 +1,16 @@
 """Issue 13's message and lean-at-rest rows, measured on the real `ludice run` process
 against the Bot API emulator. Prints figures; asserts nothing.
 
-    python bench/messages.py [--duels 200] [--lobbies 10000]
+    python bench/messages.py [--duels 120] [--rate 3] [--lobbies 10000]
     python bench/versions.py -- python bench/messages.py      (side by side with the baseline)
 
 - sends per private duel (typed /dice): Bot API calls that post a message (sendMessage,
   sendDice, forwardMessage(s), copyMessage) from the first /dice to the last result, and the
   messages they carried (forwardMessages carries several);
 - posts into a group per group duel (bot-rolled, two players): the same, into the group;
-- CPU per settled duel: the bot process's user+system CPU over `--duels` duels (50 pairs at
-  once, after a warm-up), divided by the duels;
+- CPU per settled duel: the bot process's user+system CPU over `--duels` duels (`--pairs`
+  pairs, starting `--rate` duels a second in all: below Telegram's 30 messages a second, so
+  no pacer queues), divided by the duels;
 - GC: the longest full (generation 2) collection in the bot process during those duels, and
   how many there were;
 - database bytes per settled private duel at rest: the file after the duels, with everything
@@ -72,8 +73,14 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 
     imported_at = time.monotonic()
     sys.argv = ["ludice", *argv]
+    profile = os.environ.get("LUDICE_BENCH_PROFILE")  # a file for cProfile's stats
     try:
-        main()
+        if profile:
+            import cProfile
+
+            cProfile.runctx("main()", globals(), {"main": main}, profile)
+        else:
+            main()
     except SystemExit:
         pass
     finally:
@@ -81,8 +88,8 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 
 
 def _undo(what: str) -> None:
-    """Switch off issue 13's framework measures one by one (to measure each): "freeze",
-    "hold" (the Response models), "filters" (magic filters on the loop)."""
+    """Switch off issue 13's measures one by one (to measure each): "freeze", "hold" (the
+    Response models), "filters" (magic filters on the loop), "pace" (the overall pacer)."""
     if "freeze" in what:
         gc.freeze = lambda: None
     if "hold" in what:
@@ -96,6 +103,10 @@ def _undo(what: str) -> None:
         from ludice.bot import app
 
         app.magic_on_loop = lambda root: 0
+    if "pace" in what:
+        from ludice.bot.transport import pacing
+
+        pacing.GlobalPace.__call__ = through
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -206,7 +217,7 @@ async def _group_duel(fake, creator: int, joiner: int) -> tuple:
     return _sends(fake.calls[start:], {GROUP})
 
 
-async def _duels(n_duels: int, pairs: int) -> dict[str, float]:
+async def _duels(n_duels: int, pairs: int, rate: float) -> dict[str, float]:
     from botharness import FakeTelegram
 
     out: dict[str, float] = {}
@@ -248,16 +259,23 @@ async def _duels(n_duels: int, pairs: int) -> dict[str, float]:
                 done = results()
                 cpu, window = _cpu_seconds(bot.pid), time.monotonic()
                 per_pair = max(1, n_duels // pairs)
+                gap = pairs / rate  # each pair starts a duel this often: `rate` duels/s
 
-                async def pair(x: int, y: int) -> None:
+                async def pair(x: int, y: int, offset: float) -> None:
+                    await asyncio.sleep(offset)
                     for played in range(1, per_pair + 1):
+                        began = time.monotonic()
                         fake.send_text(x, f"/dice {BET + x}")
                         fake.send_text(y, f"/dice {BET + x}")
                         await fake.wait_for(lambda n=played: results(x) >= n <= results(y),
                                             timeout=600)
+                        await asyncio.sleep(max(0.0, gap - (time.monotonic() - began)))
 
-                # pairs run at once; each pair's duels one after another
-                await asyncio.gather(*(pair(2 * i + 1, 2 * i + 2) for i in range(pairs)))
+                # Duels start at `rate` a second, below what Telegram lets a bot send (30
+                # messages/s), so both versions run the same wall time and the figure is CPU
+                # per duel, not a pacer's queue; each pair plays its duels one after another.
+                await asyncio.gather(*(pair(2 * i + 1, 2 * i + 2, i / rate)
+                                       for i in range(pairs)))
                 await fake.wait_for(lambda: results() >= done + 2 * pairs * per_pair, 600)
                 await _quiet(fake)
                 played = pairs * per_pair
@@ -325,11 +343,12 @@ def main() -> None:
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duels", type=int, default=200)
-    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--duels", type=int, default=120)
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=3.0, help="duels started per second")
     parser.add_argument("--lobbies", type=int, default=10_000)
     args = parser.parse_args()
-    figures = asyncio.run(_duels(args.duels, args.pairs))
+    figures = asyncio.run(_duels(args.duels, args.pairs, args.rate))
     if args.lobbies:
         figures |= asyncio.run(_startup(args.lobbies))
     _report(figures)

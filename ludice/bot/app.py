@@ -39,7 +39,6 @@ log = logging.getLogger("ludice")
 COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
             "privacy", "paysupport")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
-FREEZE_AFTER_SECONDS = 5.0
 
 
 def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mailer,
@@ -267,15 +266,10 @@ class Application:
 async def run(config: Config) -> None:
     app = Application(config)
     await app.setup()
-    # What start-up and the first updates built (aiogram, pydantic's validators, the
-    # routers) lives as long as the process: frozen, full collections stop walking it (they
-    # took 200-300 ms each, measured). A few seconds in, not before the first poll: the
-    # collection that clears the start-up's garbage first is itself such a pause. Here and
-    # not in Application: tests run many bots in one process.
-    asyncio.get_running_loop().call_later(FREEZE_AFTER_SECONDS, _freeze)
-    await app.serve()
-
-
-def _freeze() -> None:
-    gc.collect()
+    # What start-up built (aiogram, pydantic, the routers) lives as long as the process:
+    # frozen, full collections stop walking it (they took 200-300 ms each, measured). No
+    # collection first: it would be such a pause right before the first poll, to free a
+    # little start-up garbage. Here and not in Application: tests run many bots in one
+    # process.
     gc.freeze()
+    await app.serve()
