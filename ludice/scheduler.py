@@ -28,7 +28,17 @@ from pathlib import Path
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import backups, challenges, games, ledger, redelivery, refunds, status, throws
+from ludice import (
+    backups,
+    challenges,
+    games,
+    ledger,
+    redelivery,
+    refunds,
+    sessions,
+    status,
+    throws,
+)
 from ludice.db import Store
 from ludice.errors import LudiceError
 from ludice.settings import Settings, load
@@ -168,6 +178,8 @@ class Jobs:
         if moved:
             log.info("sweep closed %d throw-your-own rounds", len(moved))
             self.notify()
+        if await self.store.write(sessions.send_due_checks, now=int(self.clock())):
+            self.notify()  # reality checks wait in the outbox
         if self.resume is not None:
             await self.resume()
         await self.store.write(redelivery.prune, now=int(self.clock()))

@@ -33,8 +33,8 @@ from ludice.redelivery import AlreadyHandled
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
-COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
-            "privacy", "paysupport")
+COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "limits",
+            "help", "privacy", "paysupport")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 

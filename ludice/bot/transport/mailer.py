@@ -24,6 +24,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.types import InlineKeyboardMarkup
 
 from ludice import outbox
+from ludice.bot.limit_keyboards import for_outbox
 from ludice.bot.texts import language, render_outbox, t
 from ludice.db import Store
 
@@ -154,7 +155,8 @@ class Mailer:
             return
         if message.chat_id > 0:
             await self.bot.send_message(message.chat_id,
-                                        render_outbox(lang, message.text_key, message.params))
+                                        render_outbox(lang, message.text_key, message.params),
+                                        reply_markup=for_outbox(lang, message.text_key))
             return
         text, markup = self.render_group(lang, message.text_key, message.params)
         try:
