@@ -256,7 +256,8 @@ def test_user_show(populated):
     out = ok("user", "show", "@ann_x", "--db", populated)
     data = assert_pairs(out)
     assert list(data) == ["id", "username", "first_name", "language", "balance",
-                          "terms_accepted", "banned", "ban_reason", "created", "last_seen"]
+                          "terms_accepted", "banned", "ban_reason", "created", "last_seen",
+                          "limits", "pending", "reality_check_minutes", "exclusion"]
     assert (data["id"], data["username"], data["balance"], data["banned"]) == (
         "42", "Ann_X", "150", "-")
     data = json.loads(ok("user", "show", "43", "--db", populated, "--json"))
