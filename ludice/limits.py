@@ -174,6 +174,8 @@ def check(conn: sqlite3.Connection, user_id: int, bet: int, now: int) -> dict[st
         moves = staked if item.startswith("stake") else lost
         window, floor = windows.window_of(item), windows.floor_of(item)
         held = windows.used(moves, window, now, floor)
+        if bet > limit:
+            raise LimitRefused(f"above_{item}", limit=limit)
         if held + bet > limit:
             ready = windows.fits_at(moves, window, limit, bet, now, floor)
             raise LimitRefused(f"over_{item}", limit=limit, left=max(0, limit - held),

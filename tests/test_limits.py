@@ -69,6 +69,9 @@ def test_a_stake_limit_refuses_the_bet_that_passes_it(two):
     assert error.details["limit"] == 100 and error.details["left"] == 40
     assert error.details["resets"] == limits.stamp(NOW + DAY)
     assert state(two) == before  # nothing of the refused bet stayed
+    # a bet above the limit itself never fits
+    assert refused(two, games.enter, 1, "darts", 150, settings=S, now=NOW + 10).details == {
+        "limit": 100}
     # 40 still fits
     assert unit(two, games.enter, 1, "darts", 40, settings=S, now=NOW + 10).lobby.bet == 40
 

@@ -97,8 +97,11 @@ async def cmd_limits(message: Message, command: CommandObject, player: User, lan
 
 async def menu_button(query: CallbackQuery, callback_data: kb.LimitsMenu, player: User,
                       lang: str, store: Store, clock: Clock) -> None:
-    await query.answer()
     section, message = callback_data.section, query.message
+    if section != "overview" and section not in kb.SECTIONS:
+        await query.answer(t(lang, "limits_refused"), show_alert=True)
+        return
+    await query.answer()
     if section == "overview":
         await _show(message, player.id, lang, store, clock)
     elif section in windows.KINDS:
