@@ -192,12 +192,20 @@ async def test_the_reality_check_after_n_minutes(tmp_path):
         check = await fake.wait_text(1, "Reality check</b>")
         assert "played for 30 min" in check and "-30" in check
         assert not any("Reality check" in t for t in fake.texts(2))  # Bob asked for none
+        keep = await callback_answer(fake, await press_button(fake, 1, "rc:keep"))
+        assert keep.params["text"] == "Enjoy your game."
+        # the session goes on: one more duel, the next check 30 minutes after the first
+        await _duel(bot, 30, 6, 1)
+        clock.advance(30 * 60)
+        await bot.app.jobs.sweep()
+        second = await fake.wait_text(1, "played for 60 min")
+        assert "+0" in second
         await press_button(fake, 1, "rc:break")
         await fake.wait_text(1, "Session over")
         clock.advance(30 * 60)
         await bot.app.jobs.sweep()
         await settle(bot)
-        assert sum("Reality check</b>" in t for t in fake.texts(1)) == 1
+        assert sum("Reality check</b>" in t for t in fake.texts(1)) == 2
 
 
 async def test_forged_lift_buttons_change_nothing(tmp_path):
@@ -217,3 +225,24 @@ async def test_forged_lift_buttons_change_nothing(tmp_path):
         assert bot.sql("SELECT * FROM exclusions") == pauses
         assert bot.sql("SELECT count(*) FROM exclusions WHERE lifted_at IS NOT NULL") == [(0,)]
         await _refused(bot, 1, "/dice 30", "time-out until")
+
+
+async def test_a_time_out_refuses_a_rematch(tmp_path):
+    async with running_bot(tmp_path, welcome_bonus=200) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        await _players(bot)
+        fake.script_dice(5, 2)
+        group_say(fake, 1, "/duel 30")
+        card_id = (await fake.wait_for(lambda: card_of(fake, 1)))[0]
+        fake.press(2, "gj:1", message_id=card_id, chat_id=GROUP)
+        await fake.wait_text(GROUP, "<b>Alice</b> wins")
+        await settle(bot)
+        await _take_timeout(bot, 1)
+        result_id = max(k[1] for k in fake.messages if k[0] == GROUP)
+        before = state(bot)
+        answer = await callback_answer(fake, fake.press(1, "gr:1", message_id=result_id,
+                                                        chat_id=GROUP))
+        assert "time-out until" in answer.params["text"]
+        await settle(bot)
+        assert state(bot) == before
