@@ -138,9 +138,11 @@ async def typed_amount(message: Message, player: User, lang: str, store: Store, 
         await message.answer(t(lang, "limit_bad_amount"))
         return
     await state.set_state(None)
-    if item in windows.ITEMS:
-        await _apply(message.answer, player.id, item, value, lang=lang, store=store,
-                     clock=clock, update_id=update_id)
+    if item not in windows.ITEMS:  # the bot restarted since the question: ask again
+        await message.answer(t(lang, "limits_refused"))
+        return
+    await _apply(message.answer, player.id, item, value, lang=lang, store=store, clock=clock,
+                 update_id=update_id)
 
 
 async def reminder_button(query: CallbackQuery, callback_data: kb.SetReminder, player: User,
