@@ -84,12 +84,6 @@ def apply_default(conn: sqlite3.Connection, user_id: int, daily_loss: int, now: 
         set_limit(conn, user_id, "loss_day", daily_loss, now, actor="default")
 
 
-def reminder(conn: sqlite3.Connection, user_id: int) -> int:
-    row = conn.execute("SELECT value FROM player_limits WHERE user_id = ? AND item = 'reminder'",
-                       (user_id,)).fetchone()
-    return row[0] or 0 if row else 0
-
-
 def set_reminder(conn: sqlite3.Connection, user_id: int, minutes: int, now: int) -> None:
     """Reality checks every `minutes` of play (0: off). A reminder only adds friction, so
     any change applies at once."""

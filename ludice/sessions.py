@@ -40,6 +40,13 @@ def end(conn: sqlite3.Connection, user_id: int) -> bool:
     return conn.execute("DELETE FROM play_sessions WHERE user_id = ?", (user_id,)).rowcount == 1
 
 
+def take_break(conn: sqlite3.Connection, user_id: int, now: int) -> tuple[int, int] | None:
+    """End the session on the player's word: (minutes played, net result), if one was on."""
+    played = summary(conn, user_id, now)
+    end(conn, user_id)
+    return played
+
+
 def net_since(conn: sqlite3.Connection, user_id: int, since: int) -> int:
     """The player's result in lobbies since `since`: payouts and refunds in, stakes out."""
     row = conn.execute(

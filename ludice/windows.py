@@ -95,6 +95,8 @@ def change(limit: Limit, new: int | None, now: int) -> Limit:
     current = limit.in_force(now)
     if new == current or stricter(new, current):
         return Limit(new)
+    if limit.waiting(now) and new == limit.pending_value:
+        return limit  # asked again: the wait already running is not started over
     return Limit(current, new, now + COOLING_OFF)
 
 

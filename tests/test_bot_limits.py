@@ -201,7 +201,8 @@ async def test_the_reality_check_after_n_minutes(tmp_path):
         second = await fake.wait_text(1, "played for 60 min")
         assert "+0" in second
         await press_button(fake, 1, "rc:break")
-        await fake.wait_text(1, "Session over")
+        taken = await fake.wait_text(1, "Session over")
+        assert taken.startswith("This session: 60 min, net result in credits: +0.")
         clock.advance(30 * 60)
         await bot.app.jobs.sweep()
         await settle(bot)
@@ -216,7 +217,7 @@ async def test_forged_lift_buttons_change_nothing(tmp_path):
         await _take_timeout(bot, 1)
         pauses = bot.sql("SELECT * FROM exclusions")
         for data in ("lm:lift", "lt:0:1", "lt:2:1", "lr:5", "lw:stake_year", "lx:30:2",
-                     "lx:183:2", "lx:183:1", "lx:183:9", "unexclude", "lift:1"):
+                     "lx:183:2", "lx:183:1", "lx:183:9", "rc:lift", "unexclude", "lift:1"):
             answer = await callback_answer(fake, fake.press(1, data, message_id=1))
             assert answer.params.get("show_alert"), (data, answer.params)
         # a group admin has no way either

@@ -216,6 +216,18 @@ def test_reality_check_sessions(two):
         unit(two, limits.set_reminder, 1, 5, NOW)
 
 
+def test_turning_reality_checks_off_ends_the_session_and_on_again_restarts_it(two):
+    unit(two, limits.set_reminder, 1, 60, NOW)
+    unit(two, games.enter, 1, "dice", 20, settings=S, now=NOW)
+    unit(two, limits.set_reminder, 1, 30, NOW + 60)  # sooner: due 30 min after the start
+    assert two.execute("SELECT next_check_at FROM play_sessions").fetchone()[0] == NOW + 1800
+    assert sessions.summary(two, 1, NOW + 600) == (10, -20)
+    unit(two, limits.set_reminder, 1, 0, NOW + 120)
+    assert sessions.summary(two, 1, NOW + 600) is None
+    assert unit(two, sessions.send_due_checks, now=NOW + 3600) == 0
+    assert limits.overview(two, 1, NOW).reminder == 0
+
+
 def test_window_queries_use_indexes(two):
     def plan(sql: str, *args) -> str:
         return " | ".join(r[-1] for r in two.execute(f"EXPLAIN QUERY PLAN {sql}", args))

@@ -81,7 +81,8 @@ def test_a_stricter_request_replaces_a_waiting_raise():
     assert windows.change(raised, 100, NOW + 60) == Limit(100)
     # asking again for what is in force cancels the raise
     assert windows.change(raised, 200, NOW + 60) == Limit(200)
-    # a second raise restarts the wait
+    # the same raise asked again keeps its wait; a different one restarts it
+    assert windows.change(raised, 500, NOW + 3600) == raised
     again = windows.change(raised, 400, NOW + 3600)
     assert again == Limit(200, 400, NOW + 3600 + DAY)
 

@@ -210,14 +210,20 @@ async def exclude_button(query: CallbackQuery, callback_data: kb.Exclude, player
 
 
 async def reality_button(query: CallbackQuery, callback_data: kb.RealityCheck, player: User,
-                         lang: str, store: Store) -> None:
+                         lang: str, store: Store, clock: Clock) -> None:
+    if callback_data.action not in ("keep", "break"):
+        await query.answer(t(lang, "limits_refused"), show_alert=True)
+        return
     await keyboards.drop(query)
-    if callback_data.action == "break":
-        await store.write(sessions.end, player.id)
-        await query.answer()
-        await query.message.answer(t(lang, "break_taken"))
-    else:
+    if callback_data.action == "keep":
         await query.answer(t(lang, "keep_playing"))
+        return
+    played = await store.write(sessions.take_break, player.id, int(clock()))
+    await query.answer()
+    text = t(lang, "break_taken")
+    if played is not None:
+        text = t(lang, "session_summary", minutes=played[0], net=played[1]) + "\n" + text
+    await query.message.answer(text)
 
 
 def make_router() -> Router:

@@ -63,6 +63,7 @@ TEXTS: dict[str, str] = {
     "btn_keep_playing": "▶️ Keep playing",
     "btn_take_break": "☕ Take a break",
     "keep_playing": "Enjoy your game.",
+    "session_summary": "This session: {minutes} min, net result in credits: {net:+d}.",
     "break_taken": "☕ Session over. See you later. /limits offers a time-out if you want a longer break.",
     "over_stake_day": "That bet would pass your daily stake limit of {limit} {limit:plural:credit|credits}: {left} left. It frees up at {resets}.",
     "over_stake_week": "That bet would pass your weekly stake limit of {limit} {limit:plural:credit|credits}: {left} left. It frees up at {resets}.",
