@@ -122,8 +122,9 @@ async def test_a_time_out_refuses_private_and_group_play_and_direct_challenges(t
         card_id = await fake.wait_for(lambda: card_of(fake, 1))
         await _take_timeout(bot, 1)
         await _refused(bot, 1, "/dice 30", "time-out until")
-        await _refused(bot, 1, "/duel 30", "time-out until", chat_id=GROUP,
-                       chat_type="supergroup")
+        in_group = await _refused(bot, 1, "/duel 30", "can't play right now", chat_id=GROUP,
+                                  chat_type="supergroup")
+        assert "time-out" not in in_group  # the group does not learn about it
         before = state(bot)
         answer = await callback_answer(fake, fake.press(1, "gj:1", message_id=card_id[0],
                                                         chat_id=GROUP))

@@ -29,6 +29,8 @@ from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
+# Refusals a group hears in neutral words (a player's own limits are their business).
+PAUSED = frozenset({"timeout_active", "exclusion_active"})
 # Game names as players type them, in every language we speak ("дартс" is darts).
 GAME_WORDS = {catalog[f"game_{name}"].lower(): name
               for catalog in CATALOGS.values() for name in rules.GAMES}
@@ -110,7 +112,8 @@ async def cmd_duel(message: Message, command: CommandObject, group: Group | None
         await message.reply(t(lang, refused.reason, limit=refused.limit))
         return
     except GameRefused as refused:
-        await message.reply(t(lang, refused.reason, **_safe(refused.details)))
+        key = "paused_in_group" if refused.reason in PAUSED else refused.reason
+        await message.reply(t(lang, key, **_safe(refused.details)))
         return
     jobs.schedule_expiry(entered.lobby.id, entered.lobby.expires_at)
     await cards.post(entered.lobby.id, reply_to=message)
