@@ -248,3 +248,25 @@ async def test_a_time_out_refuses_a_rematch(tmp_path):
         assert "time-out until" in answer.params["text"]
         await settle(bot)
         assert state(bot) == before
+
+
+async def test_bad_limits_are_explained_and_change_nothing(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1, "Alice")
+        for text in ("/limits stake year 50", "/limits stake day -5", "/limits loss day 1.5",
+                     "/limits stake", "/limits stake day 50 now", f"/limits loss day {10**13}"):
+            seen = len(fake.texts(1))
+            fake.send_text(1, text)
+            await fake.wait_for(lambda seen=seen: len(fake.texts(1)) > seen)
+            assert fake.texts(1)[-1].startswith("Set a limit with the buttons"), text
+        fake.send_text(1, "/limits")
+        await press_button(fake, 1, "lm:loss")
+        await press_button(fake, 1, "lw:loss_week")
+        await fake.wait_text(1, "Losses per week</b> now: no limit")
+        fake.send_text(1, "lots")
+        await fake.wait_text(1, "A limit is a whole number of credits")
+        await settle(bot)
+        assert bot.sql("SELECT count(*) FROM player_limits") == [(0,)]
+        fake.send_text(1, "250")  # still asked: the next good answer sets it
+        await fake.wait_text(1, "Losses per week: 250, in force now")
