@@ -120,7 +120,13 @@ async def test_a_time_out_refuses_private_and_group_play_and_direct_challenges(t
         await accept_terms(fake, 3, "Carol")
         group_say(fake, 2, "/duel 30")  # Bob's open challenge, before Alice's time-out
         card_id = await fake.wait_for(lambda: card_of(fake, 1))
+        fake.send_text(1, "/dice 30")  # Alice waits for an opponent in private
+        await fake.wait_text(1, "Lobby #2")
         await _take_timeout(bot, 1)
+        # the lobby she waited in alone is withdrawn: no game starts during the time-out
+        await fake.wait_text(1, "Your waiting lobby #2 was withdrawn: 30 credits are back.")
+        assert bot.sql("SELECT status FROM lobbies WHERE id = 2") == [("cancelled",)]
+        assert bot.balance(1) == 200
         await _refused(bot, 1, "/dice 30", "time-out until")
         in_group = await _refused(bot, 1, "/duel 30", "can't play right now", chat_id=GROUP,
                                   chat_type="supergroup")
@@ -137,7 +143,7 @@ async def test_a_time_out_refuses_private_and_group_play_and_direct_challenges(t
         assert "time-out" not in named  # the challenger does not learn why
         # Carol can still challenge the group, and Bob's challenge goes on without Alice
         group_say(fake, 3, "/duel 30")
-        await fake.wait_for(lambda: card_of(fake, 2))
+        await fake.wait_for(lambda: card_of(fake, 3))
 
 
 async def test_a_top_up_is_refused_at_pre_checkout_during_self_exclusion(tmp_path):

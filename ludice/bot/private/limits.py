@@ -13,13 +13,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from ludice import limits, sessions, windows
+from ludice import games, limits, refunds, sessions, windows
 from ludice.bot import keyboards
 from ludice.bot import limit_keyboards as kb
 from ludice.bot.private.play import MENU_BUTTONS
 from ludice.bot.texts import t
+from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.redelivery import write_once
+from ludice.scheduler import Jobs
 from ludice.users import User
 from ludice.windows import Limit
 
@@ -159,8 +161,33 @@ async def reminder_button(query: CallbackQuery, callback_data: kb.SetReminder, p
     await query.message.answer(t(lang, "reminder_set", value=value))
 
 
+def _pause_unit(conn: sqlite3.Connection, user_id: int, kind: str, days: int, now: int
+                ) -> tuple[limits.Exclusion, games.Lobby | None]:
+    """Start the time-out or exclusion; a lobby the player waits in alone is withdrawn
+    (nobody has staked against them yet), so no game starts during the pause."""
+    pause = limits.exclude(conn, user_id, kind, days, now)
+    waiting = games.current_lobby(conn, user_id)
+    if (waiting is None or waiting.status != "open" or waiting.creator_id != user_id
+            or games.players(conn, waiting.id) != [user_id]):
+        return pause, None
+    return pause, refunds.leave(conn, user_id, waiting.id, now=now)
+
+
+async def _pause(message: Message, user_id: int, kind: str, days: int, *, lang: str,
+                 store: Store, jobs: Jobs, mailer: Mailer, now: int, update_id: int) -> None:
+    pause, withdrawn = await write_once(store, update_id, now, _pause_unit, user_id, kind,
+                                        days, now)
+    text = t(lang, f"{kind}_started", until=pause.until)
+    if withdrawn is not None:
+        jobs.forget(withdrawn.id)
+        mailer.kick()  # a group challenge's card is redrawn
+        text += "\n" + t(lang, "pause_withdrew", lobby_id=withdrawn.id, bet=withdrawn.bet)
+    await message.answer(text)
+
+
 async def timeout_button(query: CallbackQuery, callback_data: kb.TimeOut, player: User,
-                         lang: str, store: Store, clock: Clock, update_id: int) -> None:
+                         lang: str, store: Store, clock: Clock, jobs: Jobs, mailer: Mailer,
+                         update_id: int) -> None:
     days = callback_data.days
     if days not in windows.TIMEOUT_DAYS:
         await query.answer(t(lang, "limits_refused"), show_alert=True)
@@ -175,14 +202,13 @@ async def timeout_button(query: CallbackQuery, callback_data: kb.TimeOut, player
               until=limits.stamp(now + days * windows.DAY)),
             reply_markup=kb.confirm_timeout(lang, days))
         return
-    pause = await write_once(store, update_id, now, limits.exclude, player.id, "timeout",
-                             days, now)
-    await query.message.answer(t(lang, "timeout_started", until=pause.until))
+    await _pause(query.message, player.id, "timeout", days, lang=lang, store=store,
+                 jobs=jobs, mailer=mailer, now=now, update_id=update_id)
 
 
 async def exclude_button(query: CallbackQuery, callback_data: kb.Exclude, player: User,
                          lang: str, store: Store, clock: Clock, state: FSMContext,
-                         update_id: int) -> None:
+                         jobs: Jobs, mailer: Mailer, update_id: int) -> None:
     """Three presses: the length, a first and a second confirmation. The confirmations are
     kept by the bot, so a forged final button alone starts nothing."""
     days, step = callback_data.days, callback_data.step
@@ -204,9 +230,8 @@ async def exclude_button(query: CallbackQuery, callback_data: kb.Exclude, player
                                    reply_markup=kb.confirm_exclusion(lang, days, step + 1))
         return
     await state.update_data(exclusion=None)
-    pause = await write_once(store, update_id, now, limits.exclude, player.id, "exclusion",
-                             days, now)
-    await query.message.answer(t(lang, "exclusion_started", until=pause.until))
+    await _pause(query.message, player.id, "exclusion", days, lang=lang, store=store,
+                 jobs=jobs, mailer=mailer, now=now, update_id=update_id)
 
 
 async def reality_button(query: CallbackQuery, callback_data: kb.RealityCheck, player: User,
