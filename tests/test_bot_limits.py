@@ -61,6 +61,13 @@ async def test_a_stake_limit_refuses_the_bet_that_passes_it(tmp_path):
         await _duel(bot, 30, 5, 2)
         answer = await _refused(bot, 1, "/dice 30", "daily stake limit of 50")
         assert "20 left" in answer and "frees up at" in answer
+        # in a group too; the group hears no figures, Alice gets them privately
+        await open_group(bot)
+        seen = len(bot.fake.texts(1))
+        in_group = await _refused(bot, 1, "/duel 30", "can't make that bet", chat_id=GROUP,
+                                  chat_type="supergroup")
+        assert "50" not in in_group
+        assert [t for t in bot.fake.texts(1)[seen:] if "20 left" in t]
         bot.fake.send_text(1, "/dice 20")  # what is left still fits
         await bot.fake.wait_text(1, "Lobby #2")
 
@@ -128,9 +135,10 @@ async def test_a_time_out_refuses_private_and_group_play_and_direct_challenges(t
         assert bot.sql("SELECT status FROM lobbies WHERE id = 2") == [("cancelled",)]
         assert bot.balance(1) == 200
         await _refused(bot, 1, "/dice 30", "time-out until")
-        in_group = await _refused(bot, 1, "/duel 30", "can't play right now", chat_id=GROUP,
+        in_group = await _refused(bot, 1, "/duel 30", "can't make that bet", chat_id=GROUP,
                                   chat_type="supergroup")
-        assert "time-out" not in in_group  # the group does not learn about it
+        assert "time-out" not in in_group  # the group does not learn about it; Alice does:
+        assert "time-out until" in fake.texts(1)[-1]
         before = state(bot)
         answer = await callback_answer(fake, fake.press(1, "gj:1", message_id=card_id[0],
                                                         chat_id=GROUP))

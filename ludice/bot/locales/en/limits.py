@@ -80,7 +80,7 @@ TEXTS: dict[str, str] = {
     "above_loss_month": "Your monthly loss limit is {limit} {limit:plural:credit|credits}: no single bet can be larger.",
     "timeout_active": "You are taking a time-out until {until}: no play until then.",
     "exclusion_active": "You are self-excluded until {until}: no play until then.",
-    "paused_in_group": "You can't play right now; /limits in our private chat says until when.",
+    "refused_privately": "You can't make that bet right now; I've sent you why in our private chat.",
     "not_taking_challenges": "{name} is not taking challenges.",
     "topup_timeout": "No top-ups during your time-out (until {until}).",
     "topup_exclusion": "No top-ups while you are self-excluded (until {until}).",
