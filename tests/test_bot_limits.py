@@ -284,3 +284,18 @@ async def test_bad_limits_are_explained_and_change_nothing(tmp_path):
         assert bot.sql("SELECT count(*) FROM player_limits") == [(0,)]
         fake.send_text(1, "250")  # still asked: the next good answer sets it
         await fake.wait_text(1, "Losses per week: 250, in force now")
+
+
+async def test_new_players_start_with_the_default_daily_loss_limit(tmp_path):
+    async with running_bot(tmp_path, default_daily_loss_limit=100) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1, "Alice")
+        fake.send_text(1, "/limits")
+        assert "Losses per day: 0 of 100 used" in await fake.wait_text(1, "Your limits")
+        fake.send_text(1, "/limits loss day 40")  # lower: at once
+        await fake.wait_text(1, "Losses per day: 40, in force now")
+        fake.send_text(1, "/limits loss day off")  # none: in 24 hours
+        await fake.wait_text(1, "Losses per day: no limit from")
+        await settle(bot)
+        assert bot.sql("SELECT actor, value FROM limit_log ORDER BY id") == [
+            ("default", 100), ("player", 40), ("player", None)]
