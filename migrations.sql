@@ -298,8 +298,11 @@ CREATE TABLE limit_log (
     id           INTEGER PRIMARY KEY,
     user_id      INTEGER NOT NULL REFERENCES users (id),
     created_at   INTEGER NOT NULL,
-    item         TEXT NOT NULL,
-    value        INTEGER,                       -- NULL: none / off / lifted
+    item         TEXT NOT NULL CHECK (item IN ('stake_day', 'stake_week', 'stake_month',
+                                               'loss_day', 'loss_week', 'loss_month',
+                                               'reminder', 'timeout', 'exclusion',
+                                               'unexclude')),
+    value        INTEGER,       -- NULL: none / off / lifted; a time-out or exclusion: days
     effective_at INTEGER NOT NULL,
     actor        TEXT NOT NULL CHECK (actor IN ('player', 'default', 'operator')),
     reason       TEXT
