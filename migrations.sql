@@ -320,6 +320,7 @@ CREATE INDEX play_sessions_due ON play_sessions (next_check_at) WHERE next_check
 
 -- A player's lobby money in a rolling window (stakes out, payouts and refunds in), read on
 -- every stake of a player with limits: by account and time, never a scan of the ledger.
-CREATE INDEX transfers_stakes ON transfers (debit_id, created_at, amount) WHERE kind = 'stake';
-CREATE INDEX transfers_returns ON transfers (credit_id, created_at, amount)
+CREATE INDEX transfers_stakes ON transfers (debit_id, created_at, kind, amount)
+    WHERE kind = 'stake';
+CREATE INDEX transfers_returns ON transfers (credit_id, created_at, kind, amount)
     WHERE kind IN ('payout', 'refund');

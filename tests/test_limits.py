@@ -4,6 +4,8 @@ operator's unexclude and the history, reality-check sessions, and indexed window
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from ludice import (
@@ -18,6 +20,7 @@ from ludice import (
     refunds,
     sessions,
     users,
+    windows,
 )
 from ludice.errors import LudiceError
 from ludice.games import GameRefused
@@ -228,18 +231,52 @@ def test_turning_reality_checks_off_ends_the_session_and_on_again_restarts_it(tw
     assert limits.overview(two, 1, NOW).reminder == 0
 
 
-def test_window_queries_use_indexes(two):
-    def plan(sql: str, *args) -> str:
-        return " | ".join(r[-1] for r in two.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+def test_the_queries_of_a_stake_and_of_the_sweep_use_indexes(two):
+    """Every statement a limited player's stake and the reality-check sweep run, explained:
+    no full scan of a table (transfers least of all)."""
+    for item in windows.ITEMS:
+        unit(two, limits.set_limit, 1, item, 10, NOW - DAY)
+    unit(two, limits.set_reminder, 1, 30, NOW - DAY)
+    lose(two, 1, 5, NOW - 60, "some")
+    seen: list[str] = []
+    two.set_trace_callback(seen.append)
+    try:
+        with pytest.raises(GameRefused):  # refused: the movements are read as well
+            unit(two, games.enter, 1, "dice", 10, settings=S, now=NOW)
+        unit(two, sessions.send_due_checks, now=NOW)
+        limits.overview(two, 1, NOW)
+    finally:
+        two.set_trace_callback(None)
+    reads = [q for q in seen if q.lstrip().upper().startswith(("SELECT", "WITH"))
+             and ("transfers" in q or "exclusions" in q or "play_sessions" in q
+                  or "player_limits" in q)]
+    assert len(reads) >= 5
+    for query in reads:
+        plan = [r[-1] for r in two.execute(f"EXPLAIN QUERY PLAN {query}")]
+        assert not [step for step in plan if step.startswith("SCAN")], (query, plan)
 
-    for sql in ("SELECT created_at, amount FROM transfers WHERE debit_id = ?1"
-                f" AND {limits.STAKE_KINDS} AND created_at > ?2",
-                "SELECT created_at, amount FROM transfers WHERE credit_id = ?1"
-                f" AND {limits.RETURN_KINDS} AND created_at > ?2"):
-        shown = plan(sql, 1, NOW)
-        assert "transfers_stakes" in shown or "transfers_returns" in shown, shown
-    assert "exclusions_user" in plan(
-        "SELECT kind FROM exclusions WHERE user_id = ? AND ends_at > ? AND lifted_at IS NULL",
-        1, NOW)
-    assert "play_sessions_due" in plan(
-        "SELECT user_id FROM play_sessions WHERE next_check_at <= ?", NOW)
+
+def test_the_sums_sqlite_makes_are_the_window_arithmetic(two):
+    """limits.usage (SQL over the indexes) against windows.used (plain Python) on random
+    histories, window edges included."""
+    rng = random.Random(12)
+    unit(two, ledger.transfer, debit=ledger.BONUS, credit=1, amount=10**9, kind="bonus",
+         key="funds", now=NOW - 40 * DAY)
+    history: list[tuple[str, int, int]] = []
+    edges = [0, 1, DAY - 1, DAY, DAY + 1, 7 * DAY - 1, 7 * DAY, 30 * DAY - 1, 30 * DAY]
+    for n in range(300):
+        kind = rng.choice(("stake", "stake", "payout", "refund"))
+        ago = rng.choice(edges) if n % 5 == 0 else rng.randrange(0, 35 * DAY)
+        amount = rng.randrange(1, 500)
+        debit, credit = (1, ledger.HOUSE) if kind == "stake" else (ledger.HOUSE, 1)
+        unit(two, ledger.transfer, debit=debit, credit=credit, amount=amount, kind=kind,
+             key=f"t{n}", now=NOW - ago)
+        history.append((kind, NOW - ago, amount))
+    staked = [(at, a if k == "stake" else -a) for k, at, a in history if k != "payout"]
+    lost = [(at, a if k == "stake" else -a) for k, at, a in history]
+    for now in (NOW, NOW - DAY, NOW - 3 * DAY + 7):
+        got = limits.usage(two, 1, dict.fromkeys(windows.ITEMS, 1), now)
+        for item in windows.ITEMS:
+            moves = staked if item.startswith("stake") else lost
+            assert got[item] == windows.used(moves, windows.window_of(item), now,
+                                             windows.floor_of(item)), (now, item)
