@@ -218,6 +218,8 @@ async def test_the_reality_check_after_n_minutes(tmp_path):
         await press_button(fake, 1, "rc:break")
         taken = await fake.wait_text(1, "Session over")
         assert taken.startswith("This session: 60 min, net result in credits: +0.")
+        await press_button(fake, 1, "lm:timeout")  # a longer break is one tap away
+        await fake.wait_text(1, "A time-out stops all play")
         clock.advance(30 * 60)
         await bot.app.jobs.sweep()
         await settle(bot)

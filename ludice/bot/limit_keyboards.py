@@ -102,6 +102,12 @@ def reality_check(lang: str) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def longer_break(lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "btn_timeout"), callback_data=LimitsMenu(section="timeout"))
+    return kb.as_markup()
+
+
 def profile(lang: str, bonus: bool) -> InlineKeyboardMarkup:
     """/profile's buttons: the daily bonus (when it is on) and the limits."""
     kb = InlineKeyboardBuilder()

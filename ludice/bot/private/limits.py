@@ -248,7 +248,7 @@ async def reality_button(query: CallbackQuery, callback_data: kb.RealityCheck, p
     text = t(lang, "break_taken")
     if played is not None:
         text = t(lang, "session_summary", minutes=played[0], net=played[1]) + "\n" + text
-    await query.message.answer(text)
+    await query.message.answer(text, reply_markup=kb.longer_break(lang))
 
 
 def make_router() -> Router:

@@ -65,7 +65,7 @@ TEXTS: dict[str, str] = {
     "btn_take_break": "☕ Take a break",
     "keep_playing": "Enjoy your game.",
     "session_summary": "This session: {minutes} min, net result in credits: {net:+d}.",
-    "break_taken": "☕ Session over. See you later. /limits offers a time-out if you want a longer break.",
+    "break_taken": "☕ Session over. See you later. For a longer break, take a time-out.",
     "over_stake_day": "That bet would pass your daily stake limit of {limit} {limit:plural:credit|credits}: {left} left. It frees up at {resets}.",
     "over_stake_week": "That bet would pass your weekly stake limit of {limit} {limit:plural:credit|credits}: {left} left. It frees up at {resets}.",
     "over_stake_month": "That bet would pass your monthly stake limit of {limit} {limit:plural:credit|credits}: {left} left. It frees up at {resets}.",
