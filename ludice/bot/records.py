@@ -35,7 +35,8 @@ def _die_line(lang: str, record: Record, die: Die) -> str:
     common = dict(name=escape(die.name), emoji=emoji, value=die.value,
                   time=_stamp(die.sent_at if die.sent_at is not None else die.recorded_at))
     if die.roller == "server":
-        return t(lang, "record_die_server", **common)
+        hmac_message = fairness.message(record.lobby.id, die.round, die.user_id).decode()
+        return t(lang, "record_die_server", message=hmac_message, **common)
     if die.chat_id is not None and die.chat_id == record.lobby.chat_id:
         where = t(lang, "record_in_group")
     elif die.chat_id is not None:

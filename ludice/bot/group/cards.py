@@ -85,6 +85,7 @@ def render_group(lang: str, key: str, params: dict[str, Any]) -> Rendered:
             text = t(lang, "group_result_split", winners=names(params["winners"]), **common)
         else:
             text = t(lang, "group_result_win", winner=escape(params["winners"][0]), **common)
+        text += "\n" + t(lang, "record_link", lobby_id=lobby_id)
         return text, keyboards.rematch(lang, lobby_id)
     if key == "group_turn":
         tie = (t(lang, "tie_prefix", rolls=rolls_line(emoji, params["tie"]))
