@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +158,17 @@ def test_a_server_finished_duel_draws_from_the_committed_seed_and_reveals_it(con
         assert value == independent_draw(seed, lobby_id, rnd, user_id, 6)
     assert games.get_lobby(conn, lobby_id).status == "settled"
     assert ledger.audit(conn) == []
+
+
+def test_the_readme_recipe_is_the_draw():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking a result", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    recipe = code.split("\nseed = ", 1)[0]  # the function; the rest needs a real seed
+    namespace: dict = {}
+    exec(recipe, namespace)  # our own README: running it is the point
+    for n in range(200):
+        seed = hashlib.sha256(bytes([n])).digest()
+        for faces in (5, 6, 64):
+            assert namespace["draw"](seed.hex(), n, 2, 777, faces) == fairness.draw(
+                seed, n, 2, 777, faces)
