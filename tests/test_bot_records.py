@@ -113,7 +113,7 @@ async def test_games_nobody_may_see_here_and_bad_numbers(tmp_path):
         assert "not shown here" in await ask(fake, 3, "/game 1", "Game #1")
         assert "still in play" in await ask(fake, 3, "/game 2", "Game #2")
         assert await ask(fake, 3, "/game 99", "#99") == "There is no game #99."
-        for typed in ("/game", "/game abc", "/game -1", "/game 1 2"):
+        for typed in ("/game", "/game abc", "/game -1", "/game 1 2", "/game_" + "9" * 30):
             assert "<code>/game 12</code>" in await ask(fake, 3, typed, "Send /game")
         assert "not shown here" in await ask(fake, 1, "/game #2", "Game #2")
         await settle(bot)

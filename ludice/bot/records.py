@@ -20,7 +20,7 @@ from ludice.records import Die, Record
 from ludice.rules import GAMES
 
 MESSAGE_LIMIT = 4096  # Telegram's, in characters of the text as sent
-TAPPABLE = re.compile(r"^game_(\d{1,18})$", re.IGNORECASE)
+TAPPABLE = re.compile(r"^game_(\d+)$", re.IGNORECASE)
 
 
 def _stamp(ts: int | None, with_date: bool = False) -> str:
@@ -99,7 +99,7 @@ async def cmd_game(message: Message, command: CommandObject, lang: str, group: G
         lang = group.lang
     send = message.reply if in_group else message.answer
     tapped = TAPPABLE.match(command.command)
-    lobby_id = int(tapped.group(1)) if tapped else records.parse_id(command.args)
+    lobby_id = records.parse_id(tapped.group(1) if tapped else command.args)
     if lobby_id is None:
         await send(t(lang, "record_usage"))
         return
