@@ -201,12 +201,13 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
         return Advance(get_lobby(conn, lobby.id), settled=True)
     # A server draw's seed is revealed with the result (ludice.fairness).
     seed = fairness.revealed(conn, lobby.id, "settled") if server_drawn(conn, lobby.id) else None
+    reveal = {"seed": seed} if seed else {}
     for user_id, stake in stakes.items():
         won = payouts.get(user_id, 0)
-        outbox.add(conn, user_id, "duel_result", now, lobby_id=lobby.id, game=lobby.game,
+        outbox.add(conn, user_id, "duel_result", now, **reveal, lobby_id=lobby.id, game=lobby.game,
                    rolls=shown, winners=[label[w] for w in winners], pot=pot, fee=house,
                    payout=won, net=won - stake, split=len(winners) > 1,
-                   balance=ledger.balance(conn, user_id), **({"seed": seed} if seed else {}))
+                   balance=ledger.balance(conn, user_id))
     return Advance(get_lobby(conn, lobby.id), settled=True)
 
 
@@ -251,6 +252,8 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     done = outcome.lobby
     if done.status != "settled":
         return done  # nobody threw in time: refunded, and the refund told each player
+    reveal = {"seed": fairness.revealed(conn, lobby_id, done.status),
+              "commitment": fairness.commitment(conn, lobby_id)}
     group = games.group_title(conn, done.chat_id) if done.chat_id is not None else ""
     stakes = conn.execute("SELECT user_id, stake, payout FROM lobby_players WHERE lobby_id = ?"
                           " ORDER BY seat", (lobby_id,)).fetchall()
@@ -258,13 +261,11 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     label = names(conn, [user_id for user_id, _stake, _payout in stakes])
     pot = sum(stake for _user, stake, _payout in stakes)
     for user_id, stake, payout in stakes:
-        outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
+        outbox.add(conn, user_id, "group_finished_privately", now, **reveal, lobby_id=lobby_id,
                    game=done.game, group=group, reason=reason, rounds=rounds,
                    winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
                    net=payout - stake, split=len(winners) != 1,
-                   balance=ledger.balance(conn, user_id),
-                   seed=fairness.revealed(conn, lobby_id, done.status),
-                   commitment=fairness.commitment(conn, lobby_id))
+                   balance=ledger.balance(conn, user_id))
     return done
 
 

@@ -140,10 +140,10 @@ class DuelRunner:
         if await self.store.read(duels.rolls, lobby_id, 1):
             return  # resumed after a stop: the players heard it started the first time
         everyone = await self.store.read(games.players, lobby_id)
+        commitment = await self.store.read(fairness.commitment, lobby_id)
         names = await self.store.read(duels.names, everyone)
         langs = await self.store.read(_languages, everyone)
         pot = lobby.bet * len(everyone)
-        commitment = await self.store.read(fairness.commitment, lobby_id)
         for player in everyone:
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
                      players=" vs ".join(escape(names[p]) for p in everyone))
