@@ -261,8 +261,8 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     label = names(conn, [user_id for user_id, _stake, _payout in stakes])
     pot = sum(stake for _user, stake, _payout in stakes)
     for user_id, stake, payout in stakes:
-        outbox.add(conn, user_id, "group_finished_privately", now, **reveal, lobby_id=lobby_id,
-                   game=done.game, group=group, reason=reason, rounds=rounds,
+        outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
+                   game=done.game, group=group, reason=reason, rounds=rounds, **reveal,
                    winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
                    net=payout - stake, split=len(winners) != 1,
                    balance=ledger.balance(conn, user_id))
