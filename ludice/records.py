@@ -80,9 +80,11 @@ class Record:
         return [(n, [die for die in self.dice if die.round == n]) for n in numbers]
 
     def account(self, account_id: int) -> str:
-        names = {seat.user_id: seat.name for seat in self.players}
+        """A ledger account by name: a player's, or a system account's (negative ids, which
+        may hold a seat too: the house in a house duel)."""
         system = {number: name for name, number in ledger.SYSTEM_ACCOUNTS.items()}
-        return names.get(account_id) or system.get(account_id) or str(account_id)
+        names = {seat.user_id: seat.name for seat in self.players}
+        return system.get(account_id) or names.get(account_id) or str(account_id)
 
     def to_dict(self) -> dict:
         lobby = self.lobby
