@@ -2,7 +2,8 @@
 no rights), or the group moved to a new chat id (became a supergroup). What nobody has seen a
 die of is refunded; a duel with dice already seen is finished server-side and told
 privately (ludice.duels.finish_unseen), so no player can void a game they are losing by
-taking the bot's rights away.
+taking the bot's rights away. The missing dice are drawn from the seed the lobby committed to
+when it started, revealed with the result (ludice.fairness), so the players can check them.
 
 Functions take the connection first and never commit."""
 
