@@ -11,7 +11,7 @@ from test_fairness import _group_duel, _player, independent_draw
 from test_records import S, _players, _private_duel
 from typer.testing import CliRunner
 
-from ludice import cli, db, games, stranded
+from ludice import cli, db, games, ledger, stranded
 
 NOW = 1_800_000_000
 runner = CliRunner()
@@ -59,6 +59,7 @@ def test_a_settled_duel_in_text_and_json(db_path, conn):
     assert [t["key"] for t in data["transfers"]] == [
         f"stake:{lobby_id}:1", f"stake:{lobby_id}:2", f"payout:{lobby_id}:1", f"fee:{lobby_id}"]
     assert data["fairness"]["seed"] == seed and data["fairness"]["commitment"] == commitment
+    assert ledger.audit(conn) == []
 
 
 def test_server_draws_are_shown_recomputed(db_path, conn):
@@ -79,6 +80,7 @@ def test_server_draws_are_shown_recomputed(db_path, conn):
     text = show(db_path, str(lobby_id))
     assert "server draws: HMAC-SHA256(seed" in text and " server " in text
     assert games.get_lobby(conn, lobby_id).status == "settled"
+    assert ledger.audit(conn) == []
 
 
 def test_an_unknown_or_bad_id_is_one_error_line(db_path, monkeypatch, capsys):

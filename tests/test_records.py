@@ -62,6 +62,7 @@ def test_a_settled_duel_has_every_die_stake_payout_and_transfer(conn):
     data = record.to_dict()
     assert data["fairness"]["seed"] == record.seed and len(data["dice"]) == 4
     assert data["transfers"][2]["key"] == f"payout:{lobby_id}:1"
+    assert ledger.audit(conn) == []
 
 
 def test_who_may_see_a_record_where(conn):
@@ -93,6 +94,7 @@ def test_who_may_see_a_record_where(conn):
     assert records.for_viewer(conn, private_id, viewer=1, chat_id=None).lobby.id == private_id
     assert records.load(conn, waiting).seed is None  # the operator's view: no seed yet
     assert records.load(conn, 999) is None
+    assert ledger.audit(conn) == []
 
 
 @pytest.mark.parametrize("typed, number", [("12", 12), (" #7 ", 7), ("", None), (None, None),
