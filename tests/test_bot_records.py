@@ -23,6 +23,7 @@ from botharness import (
 )
 
 from ludice.bot.records import chunks
+from ludice.bot.texts import render_outbox
 
 HEX64 = r"([0-9a-f]{64})"
 
@@ -200,3 +201,48 @@ def test_a_long_record_is_split_at_lines_within_telegrams_limit():
     assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts).split("\n") == lines
     assert chunks("short") == ["short"]
+
+
+async def test_a_private_duel_nobody_could_be_shown_draws_from_its_seed(tmp_path):
+    async with running_bot(tmp_path, welcome_bonus=100, tie_rounds=0) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        gate = Gate(fake, "sendDice")  # the first die waits until both have blocked the bot
+        fake.send_text(1, "/dice 30")
+        await fake.wait_text(1, "Waiting for an opponent")
+        fake.send_text(2, "/dice 30")
+        start = await fake.wait_text(1, "Duel #1")
+        commitment = re.search(rf"Seed commitment: <code>{HEX64}</code>", start).group(1)
+        await asyncio.wait_for(gate.reached.wait(), 5)
+        fake.block(1)
+        fake.block(2)
+        gate.release()
+        await fake.wait_for(lambda: bot.sql("SELECT status FROM lobbies") == [("settled",)])
+        await settle(bot)
+        assert not fake.sent(method="sendDice")  # no die reached anybody
+        rolls = bot.sql("SELECT user_id, value, roller, message_id FROM rolls ORDER BY user_id")
+        assert [(u, roller, m) for u, _v, roller, m in rolls] == [(1, "server", None),
+                                                                (2, "server", None)]
+        results = [p for (p,) in bot.sql(
+            "SELECT params FROM outbox WHERE text_key = 'duel_result' ORDER BY chat_id")]
+        seeds = {re.search(rf'"seed": "{HEX64}"', p).group(1) for p in results}
+        assert len(results) == 2 and len(seeds) == 1  # the result reveals the seed
+        seed = bytes.fromhex(seeds.pop())
+        assert hashlib.sha256(seed).hexdigest() == commitment
+        for user_id, value, _roller, _message in rolls:
+            assert value == recompute(seed, 1, 1, user_id, 6)
+        fake.block(1, blocked=False)
+        record = await ask(fake, 1, "/game 1", "Game #1")
+        assert "<code>1:1:1</code>" in record and "<code>1:1:2</code>" in record
+        assert seed.hex() in record and "To check a server draw" in record
+
+
+def test_a_result_links_its_record_and_reveals_a_seed_it_drew_from():
+    params = dict(lobby_id=7, game="dice", rolls=[["Ann", 5], ["Bob", 2]], winners=["Ann"],
+                  pot=60, fee=0, payout=60, net=30, split=False, balance=130)
+    for lang in ("en", "ru"):
+        plain = render_outbox(lang, "duel_result", params)
+        assert plain.endswith("/game_7") and "<code>" not in plain
+        drawn = render_outbox(lang, "duel_result", {**params, "seed": "ab" * 32})
+        assert f"<code>{'ab' * 32}</code>" in drawn and drawn.endswith("/game_7")
