@@ -251,10 +251,15 @@ async def reality_button(query: CallbackQuery, callback_data: kb.RealityCheck, p
     await query.message.answer(text, reply_markup=kb.longer_break(lang))
 
 
+async def _answerable(query: CallbackQuery) -> bool:
+    """Buttons on a message Telegram no longer shows us go to the stale-button answer."""
+    return isinstance(query.message, Message)
+
+
 def make_router() -> Router:
     router = Router(name="limits")
     router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private", _answerable)
     router.message.register(cmd_limits, Command("limits"))
     router.message.register(typed_amount, StateFilter(LimitsFlow.amount), F.text,
                             ~F.text.startswith("/"), ~F.text.in_(MENU_BUTTONS))
