@@ -280,3 +280,16 @@ def test_the_sums_sqlite_makes_are_the_window_arithmetic(two):
             moves = staked if item.startswith("stake") else lost
             assert got[item] == windows.used(moves, windows.window_of(item), now,
                                              windows.floor_of(item)), (now, item)
+
+
+def test_a_pause_withdraws_only_a_lobby_the_player_waits_in_alone(two):
+    assert unit(two, refunds.withdraw_alone, 1, now=NOW) is None  # no lobby
+    waiting = unit(two, games.enter, 1, "dice", 20, settings=S, now=NOW).lobby
+    withdrawn = unit(two, refunds.withdraw_alone, 1, now=NOW + 1)
+    assert withdrawn.id == waiting.id and withdrawn.status == "cancelled"
+    assert ledger.balance(two, 1) == 1000
+    unit(two, games.enter, 1, "dice", 20, settings=S, now=NOW + 2)
+    unit(two, games.enter, 2, "dice", 20, settings=S, now=NOW + 2)  # in play: it finishes
+    assert unit(two, refunds.withdraw_alone, 1, now=NOW + 3) is None
+    assert unit(two, refunds.withdraw_alone, 2, now=NOW + 3) is None
+    assert games.current_lobby(two, 1).status == "rolling"

@@ -163,14 +163,10 @@ async def reminder_button(query: CallbackQuery, callback_data: kb.SetReminder, p
 
 def _pause_unit(conn: sqlite3.Connection, user_id: int, kind: str, days: int, now: int
                 ) -> tuple[limits.Exclusion, games.Lobby | None]:
-    """Start the time-out or exclusion; a lobby the player waits in alone is withdrawn
-    (nobody has staked against them yet), so no game starts during the pause."""
-    pause = limits.exclude(conn, user_id, kind, days, now)
-    waiting = games.current_lobby(conn, user_id)
-    if (waiting is None or waiting.status != "open" or waiting.creator_id != user_id
-            or games.players(conn, waiting.id) != [user_id]):
-        return pause, None
-    return pause, refunds.leave(conn, user_id, waiting.id, now=now)
+    """Start the time-out or exclusion, and no game during it: the lobby the player waits in
+    alone is withdrawn."""
+    return limits.exclude(conn, user_id, kind, days, now), refunds.withdraw_alone(conn, user_id,
+                                                                                  now=now)
 
 
 async def _pause(message: Message, user_id: int, kind: str, days: int, *, lang: str,
