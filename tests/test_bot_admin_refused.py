@@ -104,8 +104,8 @@ async def test_refund_a_stars_payment_from_telegram(tmp_path):
     async with running_bot(tmp_path, admins=frozenset({ADMIN}), **STARS_ON) as bot:
         fake = bot.fake
         await players(fake)
-        await _pay(bot, BOB, "c-1", "c-2")
-        assert bot.balance(BOB) == 300
+        await _pay(bot, BOB, "c-1", "c-2", "c-3")
+        assert bot.balance(BOB) == 450
         before = state(bot)
         for text, answer in [("/refund", "Usage: /refund"), ("/refund c-1", "A reason is needed"),
                              ("/refund c-404 asked", "no payment with charge id c-404")]:
@@ -117,15 +117,25 @@ async def test_refund_a_stars_payment_from_telegram(tmp_path):
         assert "c-1" not in fake.refunded
         assert await decide(fake) == (
             "Refunded 15 ⭐ of payment c-1 to user 2; took back 150 credits.")
-        assert "c-1" in fake.refunded and bot.balance(BOB) == 150
+        assert "c-1" in fake.refunded and bot.balance(BOB) == 300
         assert bot.sql("SELECT status, refund_reason FROM payments WHERE charge_id = 'c-1'") == [
             ("refunded", "admin 1: asked nicely")]
         assert bot.sql("SELECT reference FROM transfers WHERE kind = 'topup_refund'") == [
             ("admin 1: asked nicely",)]
         assert "already refunded" in await reply(fake, ADMIN, "/refund c-1 again")
-        # Bob spends some of what c-2 bought: only the CLI may refund it short.
+        # Telegram refuses for now: the intent stays recorded and reconciliation finishes it.
+        fake.fail_next("refundStarPayment", error_code=500, description="Internal Server Error")
+        assert "c-2" in await reply(fake, ADMIN, "/refund c-2 asked too")
+        waiting = await decide(fake)
+        assert "Telegram has not returned the stars yet" in waiting, waiting
+        assert bot.sql("SELECT status FROM payments WHERE charge_id = 'c-2'") == [
+            ("refund_pending",)]
+        await bot.app.reconcile()
+        assert bot.sql("SELECT status FROM payments WHERE charge_id = 'c-2'") == [("refunded",)]
+        assert bot.balance(BOB) == 150
+        # Bob spends some of what c-3 bought: only the CLI may refund it short.
         fake.send_text(BOB, "/dice 30")
         await fake.wait_text(BOB, "Waiting for an opponent")
-        assert "--allow-shortfall" in await reply(fake, ADMIN, "/refund c-2 asked")
+        assert "--allow-shortfall" in await reply(fake, ADMIN, "/refund c-3 asked")
         await settle(bot)
-        assert len(fake.sent(method="refundStarPayment")) == 1
+        assert fake.refunded == {"c-1", "c-2"}

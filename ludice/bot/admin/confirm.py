@@ -6,6 +6,7 @@ request is still undecided and fresh, and decides it in the same transaction as 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -25,6 +26,7 @@ from ludice.db import Store
 from ludice.errors import LudiceError
 from ludice.redelivery import write_once
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 # Said in a button's alert rather than in place of the confirmation: nothing new to read.
 ALERTS = ("admin_stale", "admin_decided")
@@ -110,6 +112,9 @@ async def decide(query: CallbackQuery, callback_data: AdminConfirm, lang: str, s
         await _show(query, t(lang, "admin_dropped"))
         return
     request, done = outcome
+    log.info("admin %s: %s %s %s (%s)", request.admin_id, request.action, request.target,
+             request.value, request.reason,
+             extra={"user_id": request.admin_id, "action": request.action})
     if request.action == "refund":
         text = await _finish_refund(lang, done, store, clock, config)
     else:
