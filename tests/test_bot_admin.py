@@ -4,6 +4,8 @@ clean ledger audit (running_bot checks it). Non-admins: test_bot_admin_refused.p
 
 from __future__ import annotations
 
+import sqlite3
+
 from botharness import (
     FakeClock,
     accept_terms,
@@ -34,6 +36,13 @@ async def decide(fake, user_id: int = ADMIN, yes: bool = True) -> str:
     fake.press(user_id, f"{data.rsplit(':', 1)[0]}:{int(yes)}", message_id=message_id)
     await fake.wait_for(lambda: len(fake.texts(user_id)) > seen)
     return fake.texts(user_id)[seen]
+
+
+def corrupt(bot, credits: int) -> None:
+    conn = sqlite3.connect(bot.db_path)
+    with conn:
+        conn.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (credits, BOB))
+    conn.close()
 
 
 async def players(fake) -> None:
@@ -174,6 +183,11 @@ async def test_settings_stats_audit_and_the_menu(tmp_path):
             stats)
         assert await reply(fake, ADMIN, "/stats") == stats
         assert (await reply(fake, ADMIN, "/audit")).startswith("✅ Ledger audit: clean.")
+        corrupt(bot, +5)  # a balance changed behind the ledger's back
+        assert await reply(fake, ADMIN, "/audit") == (
+            "⚠️ Ledger audit found 2 problems:\n• balances sum to 5, not 0\n"
+            "• account user:2 holds 105 but its transfers add up to 100")
+        corrupt(bot, -5)
         shown = await reply(fake, ADMIN, "/settings")
         assert "<code>min_bet</code> = <b>10</b> — smallest bet in credits" in shown
         assert "<code>reveal_delay_seconds</code> = <b>0.05</b> (default 4.0)" in shown

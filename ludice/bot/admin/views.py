@@ -17,7 +17,10 @@ from ludice.bot.texts import t
 from ludice.db import Store
 from ludice.rules import GAMES
 
-LOBBIES_SHOWN = 30  # a message holds at most 4096 characters
+# A message holds at most 4096 characters: 15 lobbies with the longest group titles and six
+# players each fit, and so do 20 audit problems.
+LOBBIES_SHOWN = 15
+PROBLEMS_SHOWN = 20
 
 
 async def lobbies(lang: str, store: Store) -> str:
@@ -55,8 +58,10 @@ async def audit(lang: str, store: Store) -> str:
     problems = await store.read(ledger.audit)
     if not problems:
         return t(lang, "admin_audit_ok")
-    return t(lang, "admin_audit_bad", count=len(problems),
-             problems="\n".join(f"• {escape(p)}" for p in problems))
+    shown = [f"• {escape(p[:150])}" for p in problems[:PROBLEMS_SHOWN]]
+    if len(problems) > PROBLEMS_SHOWN:
+        shown.append("• …")
+    return t(lang, "admin_audit_bad", count=len(problems), problems="\n".join(shown))
 
 
 VIEWS: dict[str, Callable[[str, Store], Awaitable[str]]] = {
