@@ -139,3 +139,22 @@ async def test_refund_a_stars_payment_from_telegram(tmp_path):
         assert "--allow-shortfall" in await reply(fake, ADMIN, "/refund c-3 asked")
         await settle(bot)
         assert fake.refunded == {"c-1", "c-2"}
+
+
+async def test_admins_need_not_accept_the_players_terms(tmp_path):
+    async with running_bot(tmp_path, admins=frozenset({5})) as bot:
+        fake = bot.fake
+        await accept_terms(fake, BOB, "Bob", username="bob")
+        fake.user(5, first_name="Operator")
+        fake.user(6, first_name="Stranger")
+        assert (await reply(fake, 5, "/admin")).startswith("🛠 <b>Admin</b>")
+        assert "Ban @bob (2)?" in await reply(fake, 5, "/ban @bob spam")
+        assert await decide(fake, 5) == "🔨 Banned @bob (2)."
+        assert (await reply(fake, 5, "/status")).startswith("✅")
+        # Playing still takes the terms, for admins too; and nobody else skips them.
+        terms = await reply(fake, 6, "/frobnicate")
+        assert "accept the terms" in terms
+        assert await reply(fake, 5, "/play") == terms
+        for command in ("/admin", "/ban @bob spam", "/status"):
+            assert await reply(fake, 6, command) == terms
+        assert bot.sql("SELECT id FROM users WHERE id IN (5, 6)") == []

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
+# What admins may use before (or without ever) accepting the players' terms: running the bot
+# is not playing. The callback data prefixes are those of confirm.AdminConfirm and
+# menu.AdminView.
+COMMANDS = frozenset({"/admin", "/user", "/ban", "/unban", "/adjust", "/lobbies", "/cancel",
+                      "/refund", "/settings", "/set", "/stats", "/audit", "/status"})
+BUTTONS = ("ac:", "av:")
+
 
 def routers() -> list[Router]:
     """Fresh routers for one dispatcher (aiogram attaches a router to one parent only)."""
