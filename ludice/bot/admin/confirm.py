@@ -38,9 +38,12 @@ class AdminConfirm(CallbackData, prefix="ac"):
 
 
 def say(lang: str, key: str, **params: Any) -> str:
-    """A catalog text with its values made safe for HTML; a signed amount shown with its sign."""
+    """A catalog text with its values made safe for HTML; a signed amount shown with its sign,
+    a lobby's status in words."""
     if isinstance(params.get("amount"), int):
         params["amount"] = f"{params['amount']:+d}"
+    if "status" in params:
+        params["status"] = t(lang, f"admin_status_{params['status']}")
     return t(lang, key, **{k: escape(v, quote=False) if isinstance(v, str) else v
                            for k, v in params.items()})
 

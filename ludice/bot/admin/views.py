@@ -28,7 +28,8 @@ async def lobbies(lang: str, store: Store) -> str:
     if not rows:
         return t(lang, "admin_lobbies_none")
     lines = [t(lang, "admin_lobby_line", lobby_id=r["id"], emoji=GAMES[r["game"]].emoji,
-               bet=r["bet"], status=r["status"], players=escape(r["players"] or "-"),
+               bet=r["bet"], status=t(lang, f"admin_status_{r['status']}"),
+               players=escape(r["players"] or "-"),
                where=(escape(r["group_title"] or str(r["chat_id"])) if r["chat_id"]
                       else t(lang, "admin_lobby_private")))
              for r in rows]

@@ -63,4 +63,9 @@ TEXTS: dict[str, str] = {
     "admin_stats": "<b>Figures</b> (the same as <code>ludice stats</code>):",
     "admin_audit_ok": "✅ Ledger audit: clean. Balances sum to 0, every balance matches its transfers, escrow matches the stakes in play, payments match the credits issued.",
     "admin_audit_bad": "⚠️ Ledger audit found {count} {count:plural:problem|problems}:\n{problems}",
+    "admin_status_open": "open",
+    "admin_status_rolling": "in play",
+    "admin_status_settled": "settled",
+    "admin_status_expired": "expired",
+    "admin_status_cancelled": "cancelled",
 }

@@ -63,4 +63,9 @@ TEXTS: dict[str, str] = {
     "admin_stats": "<b>Цифры</b> (те же, что <code>ludice stats</code>):",
     "admin_audit_ok": "✅ Проверка учёта: всё сходится. Сумма балансов 0, каждый баланс совпадает со своими переводами, эскроу — со ставками в игре, платежи — с выданными кредитами.",
     "admin_audit_bad": "⚠️ Проверка учёта нашла проблемы ({count}):\n{problems}",
+    "admin_status_open": "открыто",
+    "admin_status_rolling": "идёт игра",
+    "admin_status_settled": "сыграно",
+    "admin_status_expired": "истекло",
+    "admin_status_cancelled": "отменено",
 }
