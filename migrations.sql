@@ -278,3 +278,26 @@ CREATE TABLE lobby_seeds (
     lobby_id INTEGER PRIMARY KEY REFERENCES lobbies (id),
     seed     BLOB NOT NULL CHECK (length(seed) = 32)
 ) STRICT;
+
+-- step 9: admins in Telegram
+-- Who changed a row from Telegram (an admin's Telegram id; NULL: the CLI, i.e. whoever runs
+-- it on the server).
+ALTER TABLE users ADD COLUMN banned_by INTEGER;
+ALTER TABLE settings ADD COLUMN updated_by INTEGER;
+ALTER TABLE lobbies ADD COLUMN cancelled_by INTEGER;
+-- What an admin asked for in Telegram and whether it was confirmed: a confirmation button
+-- carries only the id of its request, and the request is decided once, in the same
+-- transaction as its effect. Every action of an admin is kept here, with its reason.
+CREATE TABLE admin_requests (
+    id         INTEGER PRIMARY KEY,
+    admin_id   INTEGER NOT NULL,
+    action     TEXT NOT NULL
+               CHECK (action IN ('ban', 'unban', 'adjust', 'cancel', 'refund', 'set')),
+    target     TEXT NOT NULL,                   -- a user id, lobby id, charge id or setting
+    value      TEXT NOT NULL DEFAULT '',        -- the amount of an adjust, a setting's value
+    reason     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    outcome    TEXT CHECK (outcome IS NULL OR outcome IN ('confirmed', 'dropped')),
+    CHECK ((decided_at IS NULL) = (outcome IS NULL))
+) STRICT;
