@@ -2,12 +2,15 @@
 and lobby_players already hold every figure, so no counter can drift from them.
 
 Net winnings of a player in a game = payout - stake; a win = a payout above the stake (a split
-that only returns the stake is not a win). "This week" starts Monday 00:00 UTC."""
+that only returns the stake is not a win), or in a friendly game the top die alone. House
+duels are private games, never a group's. "This week" starts Monday 00:00 UTC."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+
+from ludice.duels import WIN
 
 
 def week_start(now: int) -> int:
@@ -15,8 +18,8 @@ def week_start(now: int) -> int:
     return int((day - timedelta(days=day.weekday())).timestamp())
 
 
-_TOTALS = """
-    SELECT p.user_id, sum(p.payout - p.stake) AS net, sum(p.payout > p.stake) AS wins,
+_TOTALS = f"""
+    SELECT p.user_id, sum(p.payout - p.stake) AS net, sum({WIN}) AS wins,
            count(*) AS games
     FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id
     WHERE l.chat_id = :chat AND l.status = 'settled' AND l.resolved_at >= :since
@@ -44,10 +47,10 @@ def player_ranks(conn: sqlite3.Connection, user_id: int) -> list[dict]:
     """Where a player stands in every group they played in (all time): rank by net winnings
     and by wins among that group's players."""
     rows = conn.execute(
-        """
+        f"""
         WITH t AS (
             SELECT l.chat_id, p.user_id, sum(p.payout - p.stake) AS net,
-                   sum(p.payout > p.stake) AS wins, count(*) AS games
+                   sum({WIN}) AS wins, count(*) AS games
             FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id
             WHERE l.chat_id IS NOT NULL AND l.status = 'settled'
             GROUP BY l.chat_id, p.user_id),

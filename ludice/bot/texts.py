@@ -128,6 +128,11 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
         if key == "duel_tie":
             return t(lang, "duel_tie", rolls=rolls, round=params["round"],
                      tied=", ".join(escape(n) for n in params["tied"]))
+        if params["pot"] == 0:  # a friendly game: who won, and no figures
+            outcome = ("split" if params["split"] else
+                       "win" if params.get("won") else "loss")
+            return t(lang, f"friendly_result_{outcome}", rolls=rolls,
+                     winners=", ".join(escape(w) for w in params["winners"]))
         fee_note = t(lang, "fee_note", fee=params["fee"]) if params["fee"] else ""
         common = dict(rolls=rolls, pot=params["pot"], fee_note=fee_note,
                       balance=params["balance"], payout=params["payout"])
