@@ -277,8 +277,7 @@ PRAGMA writable_schema = RESET;
 -- 0 a loser, NULL a split or a game settled before this step (its payouts tell).
 ALTER TABLE lobby_players ADD COLUMN won INTEGER CHECK (won IS NULL OR won IN (0, 1));
 -- The house takes a seat in a house duel like a player, under the id of its ledger account
--- (-1), so stakes, rolls, settlement, refunds and the audit treat it as any seat. It never
--- signs in, so it is never a Telegram user (those have positive ids).
-INSERT INTO users (id, first_name, created_at, last_seen_at) VALUES (-1, '🏠', 0, 0);
--- The house's seats by when they were taken: its losses over the last 24 hours.
+-- (-1; its users row is written by its first duel, ludice.house), so stakes, rolls,
+-- settlement, refunds and the audit treat it as any seat. The house's seats by when they
+-- were taken: its losses over the last 24 hours.
 CREATE INDEX lobby_players_house ON lobby_players (joined_at) WHERE user_id = -1;

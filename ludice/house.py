@@ -19,6 +19,7 @@ from ludice.games import Entered, GameRefused
 from ludice.settings import Settings
 
 DAY = 86_400
+HOUSE_NAME = "🏠"  # how results name the house, in every language
 
 # What the house has lost on each of its seats: a resolved duel by its payouts and fee; one
 # still in play as if the player wins it (its worst case), so the cap holds before it settles.
@@ -90,6 +91,11 @@ def play(conn: sqlite3.Connection, user_id: int, game: str, bet: int, *, setting
     if busy is not None:
         raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)
     _check_bet(conn, user_id, bet, settings=settings, now=now)
+    # The house's seat needs a users row (seats and rolls name a user); it never signs in, so
+    # it can never be a Telegram user (those have positive ids).
+    conn.execute("INSERT INTO users (id, first_name, created_at, last_seen_at)"
+                 " VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                 (ledger.HOUSE, HOUSE_NAME, now, now))
     lobby_id = games.open_lobby(conn, game, bet, 2, None, user_id, settings=settings, now=now)
     games.take_seat(conn, lobby_id, user_id, now)  # seat 1: the player's die comes first
     conn.execute("INSERT INTO lobby_players (lobby_id, user_id, seat, stake, joined_at)"

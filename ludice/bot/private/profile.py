@@ -29,8 +29,8 @@ def _profile(conn: sqlite3.Connection, user_id: int) -> tuple[dict, dict]:
 async def cmd_profile(message: Message, player: User, lang: str, store: Store,
                       settings: Settings) -> None:
     figures, against_house = await store.read(_profile, player.id)
-    house_line = ("\n" + t(lang, "profile_house", **against_house)
-                  if against_house["games"] else "")
+    house_line = ("\n" + t(lang, "profile_house", count=against_house["games"],
+                            **against_house) if against_house["games"] else "")
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
                            **figures) + house_line,
                          reply_markup=keyboards.bonus(lang) if settings.daily_bonus else None)
