@@ -62,7 +62,8 @@ async def test_a_friendly_lobby_nobody_joined_expires_without_a_house_offer(tmp_
         await fake.wait_text(1, "Friendly lobby #1")
         clock.advance(61)
         assert await bot.app.jobs.sweep() == 1
-        await fake.wait_text(1, "Nobody joined lobby #1")
+        expired = await fake.wait_text(1, "Nobody joined friendly lobby #1")
+        assert "are back" not in expired
         await settle(bot)
         assert bot.sql("SELECT status FROM lobbies") == [("expired",)]
         assert bot.sql(GAME_TRANSFERS) == [(0,)]

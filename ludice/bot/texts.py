@@ -20,6 +20,9 @@ from ludice.bot import locales
 from ludice.rules import GAMES
 
 FALLBACK = "en"
+# A friendly game's refund notices, which have no stake to give back.
+FRIENDLY_NOTICES = {"lobby_expired": "friendly_expired", "group_lobby_expired":
+                    "group_friendly_expired", "lobby_left_other": "friendly_left_other"}
 PLURAL = "plural:"
 Number = int | float | Decimal
 
@@ -145,6 +148,8 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
     if key == "group_finished_privately":
         return _finished_privately(lang, params)
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    if params.get("bet") == 0 and key in FRIENDLY_NOTICES:  # no "0 credits are back"
+        key = FRIENDLY_NOTICES[key]
     if key in ("group_lobby_closed", "lobby_called_off"):  # the reason is a code: in words
         safe["why"] = _why(lang, params)
     return t(lang, key, **safe)
