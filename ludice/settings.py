@@ -163,6 +163,9 @@ def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int) -> Any:
     merged = load(conn).replace(**{key: value})
     if merged.min_bet > merged.max_bet:
         raise SettingError(f"min_bet ({merged.min_bet}) cannot exceed max_bet ({merged.max_bet})")
+    if merged.house_bet_limit < merged.min_bet:
+        raise SettingError(f"house_max_bet ({merged.house_max_bet}) cannot be below min_bet "
+                           f"({merged.min_bet}); 0 means the same as max_bet")
     conn.execute(
         "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

@@ -10,6 +10,7 @@ import pytest
 
 from ludice import db, duels, games, house, ledger, refunds, rules, schema
 from ludice import settings as game_settings
+from ludice.errors import SettingError
 from ludice.games import GameRefused
 
 NOW = 1_800_000_000
@@ -149,3 +150,16 @@ def test_a_friendly_bet_passes_the_bet_rules_and_moves_nothing(conn, make_user):
         entered = games.enter(conn, 2, "dice", 0, settings=game_settings.DEFAULTS, now=NOW)
     assert entered.started and conn.execute("SELECT count(*) FROM transfers").fetchone()[0] == 0
     assert ledger.audit(conn) == []
+
+
+def test_house_max_bet_below_min_bet_is_refused(conn):
+    with pytest.raises(SettingError, match="house_max_bet"), db.transaction(conn):
+        game_settings.set_value(conn, "house_max_bet", "5", NOW)
+    with db.transaction(conn):
+        assert game_settings.set_value(conn, "house_max_bet", "50", NOW) == 50
+    with pytest.raises(SettingError, match="house_max_bet"), db.transaction(conn):
+        game_settings.set_value(conn, "min_bet", "60", NOW)
+    with db.transaction(conn):
+        game_settings.set_value(conn, "house_max_bet", "0", NOW)  # as max_bet again
+        game_settings.set_value(conn, "min_bet", "60", NOW)
+    assert game_settings.load(conn).house_bet_limit == game_settings.DEFAULTS.max_bet
