@@ -89,6 +89,8 @@ async def test_a_friendly_group_challenge_and_its_rematch(tmp_path):
         assert "<b>Bob</b> wins" in result
         assert bot.sql(GAME_TRANSFERS) == [(0,)]
         assert bot.balance(1) == 100 and bot.balance(2) == 100
+        group_say(fake, 1, "/help")
+        assert "/duel 0 plays just for fun" in await fake.wait_text(GROUP, "ludice in this")
         # the rematch opens the same friendly challenge
         rematch = next(k for k in sorted(fake.messages, reverse=True) if k[0] == GROUP
                        and "just for fun" in fake.messages[k].get("text", ""))

@@ -17,7 +17,7 @@ from botharness import (
     state,
 )
 
-from ludice import db, house, ledger, reports
+from ludice import db, house, leaderboard, ledger, reports
 from ludice import settings as game_settings
 
 HOUSE = ledger.HOUSE
@@ -142,6 +142,12 @@ async def test_no_house_offer_when_house_play_is_off(tmp_path):
         await fake.wait_text(1, "Nobody joined lobby #1")
         await settle(bot)
         assert find_button(fake, 1, "hb:") is None
+        fake.send_text(1, "/play")  # no way to the house on the game menu either
+        await fake.wait_text(1, "Choose a game")
+        await settle(bot)
+        assert find_button(fake, 1, "hm") is None and find_button(fake, 1, "game:dice")
+        fake.send_text(1, "/help")
+        assert "/house" not in await fake.wait_text(1, "How ludice works")
         # a stale or forged offer is refused with a reason, nothing changes
         before = state(bot)
         answer = await callback_answer(fake, fake.press(1, "hb:dice:30", message_id=999))
@@ -154,6 +160,8 @@ async def test_the_game_menu_leads_to_a_house_duel(tmp_path):
     async with running_bot(tmp_path, welcome_bonus=100, house_max_bet=50) as bot:
         fake = bot.fake
         await accept_terms(fake, 1, "Alice")
+        fake.send_text(1, "/help")
+        assert "/house 50" in await fake.wait_text(1, "How ludice works")
         fake.send_text(1, "/play")
         await press_button(fake, 1, "hm")
         await press_button(fake, 1, "hg:dice")
@@ -233,3 +241,8 @@ async def test_stats_and_profile_show_house_duels_apart(tmp_path):
         assert (figures["house_duels"], figures["house_duels_won"],
                 figures["house_duels_lost"], figures["house_duels_net"]) == (2, 1, 1, -20)
         assert figures["house_balance"] == -20
+        conn = db.open_db(bot.db_path)
+        try:  # a house duel is nobody's group game
+            assert leaderboard.player_ranks(conn, 1) == []
+        finally:
+            conn.close()

@@ -15,6 +15,7 @@ TEXTS: dict[str, str] = {
     "house_closed_today": "🏠 The house has lost all it may lose today and politely declines. Try again later, or /play against a person.",
     "help_house": "\n\n<b>Alone?</b> /house 50 (or /house 50 🎯) duels the house at once: same rules, your die and the house's.",
     "help_friendly": "\n\n<b>Just for fun:</b> bet 0 in /play or /duel for a friendly game, matched only with other friendly games: no credits move.",
+    "group_help_friendly": "\n/duel 0 plays just for fun: no credits move.",
     "profile_house": "🏠 Against the house: {count} {count:plural:game|games} · wins {wins} · losses {losses} · net {net:+d}",
     "friendly_waiting": "{emoji} Friendly lobby #{lobby_id}: nothing at stake. Waiting for another player who wants a game just for fun…\nIt expires in {minutes} min ({expires_at} UTC).",
     "friendly_result_win": "🏆 {rolls}\nYou win! A friendly game: no credits moved.",
