@@ -38,10 +38,14 @@ def worst_loss(bet: int, fee_percent: int) -> int:
 def losses(conn: sqlite3.Connection, *, settings: Settings, now: int) -> int:
     """The house's net loss over house duels begun in the last 24 hours (0 when it is ahead),
     counting each duel still in play at its worst."""
+    # Through the partial index of house seats by time (its condition written out, not
+    # bound, as a partial index needs): the planner, left alone, reads every seat the house
+    # ever took by user id; ~6 ms for a day of 8,640 duels among 100k.
     total = conn.execute(
         f"SELECT coalesce(sum({_LOSS}), 0) FROM lobby_players h"
-        " JOIN lobbies l ON l.id = h.lobby_id WHERE h.user_id = :house AND h.joined_at > :since",
-        {"percent": settings.house_fee_percent, "house": ledger.HOUSE, "since": now - DAY},
+        " INDEXED BY lobby_players_house JOIN lobbies l ON l.id = h.lobby_id"
+        f" WHERE h.user_id = {ledger.HOUSE:d} AND h.joined_at > :since",
+        {"percent": settings.house_fee_percent, "since": now - DAY},
     ).fetchone()[0]
     return max(0, total)
 
