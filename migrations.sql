@@ -260,7 +260,26 @@ CREATE TABLE heartbeat (
     backup_error   TEXT
 ) STRICT;
 
--- step 8: the house as a player; friendly (0-credit) games
+-- step 8: results anyone can check
+-- Who produced each die: the bot (a Telegram die it sent), the player (their own Telegram
+-- die, throw-your-own mode) or the server (drawn from the lobby's committed seed when no die
+-- could be rolled in Telegram: ludice.fairness); and the die message's Telegram date. Rows
+-- from before this step are classified by what they recorded: no message means a server draw.
+ALTER TABLE rolls ADD COLUMN roller TEXT NOT NULL DEFAULT 'bot'
+    CHECK (roller IN ('bot', 'player', 'server'));
+ALTER TABLE rolls ADD COLUMN sent_at INTEGER;
+UPDATE rolls SET roller = 'server' WHERE message_id IS NULL;
+UPDATE rolls SET roller = 'player' WHERE message_id IS NOT NULL
+    AND lobby_id IN (SELECT lobby_id FROM group_lobbies WHERE throw_mode = 1);
+
+-- The random seed a lobby's server draws come from, fixed when the lobby starts; its SHA-256
+-- is shown then, the seed itself only once the lobby is over.
+CREATE TABLE lobby_seeds (
+    lobby_id INTEGER PRIMARY KEY REFERENCES lobbies (id),
+    seed     BLOB NOT NULL CHECK (length(seed) = 32)
+) STRICT;
+
+-- step 9: the house as a player; friendly (0-credit) games
 -- A friendly game stakes nothing: bets and stakes may be 0. Loosening a CHECK leaves every
 -- stored row valid and the file format unchanged, so it is done the way SQLite's docs give
 -- for such changes (lang_altertable.html, "otherwise"): edit the table's definition in

@@ -48,6 +48,11 @@ async def test_a_house_duel_won_pays_from_the_house(tmp_path):
         assert bot.sql("SELECT user_id, seat, stake, payout, won FROM lobby_players") == [
             (1, 1, 30, 54, 1), (HOUSE, 2, 30, 0, 0)]
         assert bot.sql("SELECT status, fee FROM lobbies") == [("settled", 6)]
+        seen = len(fake.texts(1))
+        fake.send_text(1, "/game 1")  # its record, like any duel's
+        await fake.wait_for(lambda: len(fake.texts(1)) > seen)
+        record = fake.texts(1)[seen]
+        assert "🏠" in record and "Alice" in record and "54" in record, record
         assert bot.audit() == []
 
 
