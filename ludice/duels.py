@@ -280,24 +280,3 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
                    net=payout - stake, split=len(winners) != 1, won=user_id in winners,
                    balance=ledger.balance(conn, user_id))
     return done
-
-
-# A win: more credits back than staked, or in a friendly game (no credits) the top die alone.
-WIN = "CASE WHEN p.stake = 0 THEN coalesce(p.won = 1, 0) ELSE p.payout > p.stake END"
-LOSS = "CASE WHEN p.stake = 0 THEN coalesce(p.won = 0, 0) ELSE p.payout < p.stake END"
-
-
-def player_stats(conn: sqlite3.Connection, user_id: int, *, house: bool = False
-                 ) -> dict[str, int]:
-    """A player's settled games against people, or (`house`) against the house."""
-    row = conn.execute(
-        f"SELECT count(*), coalesce(sum({WIN}), 0), coalesce(sum({LOSS}), 0),"
-        " coalesce(sum(p.payout - p.stake), 0)"
-        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
-        " WHERE p.user_id = ? AND l.status = 'settled' AND"
-        f" {'' if house else 'NOT '}EXISTS (SELECT 1 FROM lobby_players h"
-        " WHERE h.lobby_id = p.lobby_id AND h.user_id = ?)",
-        (user_id, ledger.HOUSE)).fetchone()
-    games, wins, losses, net = row
-    return {"games": games, "wins": wins, "losses": losses, "draws": games - wins - losses,
-            "net": net, "win_rate": round(100 * wins / games) if games else 0}

@@ -10,7 +10,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from ludice import duels, ledger
+from ludice import leaderboard, ledger
 from ludice.bot import keyboards
 from ludice.bot.texts import CATALOGS, button_texts, t
 from ludice.db import Store
@@ -22,8 +22,8 @@ HISTORY_SIZE = 15
 
 def _profile(conn: sqlite3.Connection, user_id: int) -> tuple[dict, dict]:
     """The balance and the games against people; the games against the house apart."""
-    return ({"balance": ledger.balance(conn, user_id), **duels.player_stats(conn, user_id)},
-            duels.player_stats(conn, user_id, house=True))
+    return ({"balance": ledger.balance(conn, user_id), **leaderboard.player_stats(conn, user_id)},
+            leaderboard.player_stats(conn, user_id, house=True))
 
 
 async def cmd_profile(message: Message, player: User, lang: str, store: Store,
