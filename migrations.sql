@@ -279,7 +279,52 @@ CREATE TABLE lobby_seeds (
     seed     BLOB NOT NULL CHECK (length(seed) = 32)
 ) STRICT;
 
--- step 9: responsible play (/limits)
+-- step 9: admins in Telegram
+-- Who changed a row from Telegram (an admin's Telegram id; NULL: the CLI, i.e. whoever runs
+-- it on the server).
+ALTER TABLE users ADD COLUMN banned_by INTEGER;
+ALTER TABLE settings ADD COLUMN updated_by INTEGER;
+ALTER TABLE lobbies ADD COLUMN cancelled_by INTEGER;
+-- What an admin asked for in Telegram and whether it was confirmed: a confirmation button
+-- carries only the id of its request, and the request is decided once, in the same
+-- transaction as its effect. Every action of an admin is kept here, with its reason.
+CREATE TABLE admin_requests (
+    id         INTEGER PRIMARY KEY,
+    admin_id   INTEGER NOT NULL,
+    action     TEXT NOT NULL
+               CHECK (action IN ('ban', 'unban', 'adjust', 'cancel', 'refund', 'set')),
+    target     TEXT NOT NULL,                   -- a user id, lobby id, charge id or setting
+    value      TEXT NOT NULL DEFAULT '',        -- the amount of an adjust, a setting's value
+    reason     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    outcome    TEXT CHECK (outcome IS NULL OR outcome IN ('confirmed', 'dropped')),
+    CHECK ((decided_at IS NULL) = (outcome IS NULL))
+) STRICT;
+
+-- step 10: the house as a player; friendly (0-credit) games
+-- A friendly game stakes nothing: bets and stakes may be 0. Loosening a CHECK leaves every
+-- stored row valid and the file format unchanged, so it is done the way SQLite's docs give
+-- for such changes (lang_altertable.html, "otherwise"): edit the table's definition in
+-- sqlite_schema in this step's transaction. The edit replaces only the CHECK text, whatever
+-- columns other steps added to these tables. The CREATE INDEX below bumps the schema cookie,
+-- so every open connection re-reads the definitions; RESET re-reads them here.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (bet > 0)', 'CHECK (bet >= 0)')
+    WHERE type = 'table' AND name = 'lobbies';
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (stake > 0)', 'CHECK (stake >= 0)')
+    WHERE type = 'table' AND name = 'lobby_players';
+PRAGMA writable_schema = RESET;
+-- Who won a game when no credits say it (a friendly game pays nothing): 1 the sole winner,
+-- 0 a loser, NULL a split or a game settled before this step (its payouts tell).
+ALTER TABLE lobby_players ADD COLUMN won INTEGER CHECK (won IS NULL OR won IN (0, 1));
+-- The house takes a seat in a house duel like a player, under the id of its ledger account
+-- (-1; its users row is written by its first duel, ludice.house), so stakes, rolls,
+-- settlement, refunds and the audit treat it as any seat. The house's seats by when they
+-- were taken: its losses over the last 24 hours.
+CREATE INDEX lobby_players_house ON lobby_players (joined_at) WHERE user_id = -1;
+
+-- step 11: responsible play (/limits)
 -- A player's stake and loss limits per rolling window, and the minutes between reality
 -- checks: one row per item. A stricter value applies at once; a looser one (or none) waits
 -- in pending_value until pending_at, 24 hours after it was asked for (ludice.windows).

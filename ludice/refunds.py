@@ -41,12 +41,13 @@ def _close_and_refund(
     for user_id, stake in conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)
     ).fetchall():
-        ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake, kind="refund",
-                        key=f"refund:{lobby.id}:{user_id}", now=now,
-                        reference=f"lobby {lobby.id} {status}")
+        if stake:  # a friendly game staked nothing
+            ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake,
+                            kind="refund", key=f"refund:{lobby.id}:{user_id}", now=now,
+                            reference=f"lobby {lobby.id} {status}")
         conn.execute("UPDATE lobby_players SET payout = stake WHERE lobby_id = ? AND user_id = ?",
                      (lobby.id, user_id))
-        if user_id != notify_except:
+        if user_id not in (notify_except, ledger.HOUSE):  # the house is told nothing
             outbox.add(conn, user_id, text_key, now, lobby_id=lobby.id, game=lobby.game,
                        bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id),
                        **where)
@@ -116,8 +117,10 @@ def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
     return [lobby for lobby_id in due if (lobby := expire(conn, lobby_id, now=now))]
 
 
-def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) -> Lobby:
-    """An admin stops a lobby, open or mid-duel, and refunds every stake."""
+def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,
+           by: int | None = None) -> Lobby:
+    """An admin stops a lobby, open or mid-duel, and refunds every stake. `by`: the admin
+    cancelling from Telegram (None: the CLI)."""
     reason = reason.strip()
     if not reason:
         raise LudiceError("a cancellation needs a reason")
@@ -132,6 +135,7 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
                                reason=reason, group_note=note)
     if closed is None:
         raise LudiceError(f"lobby {lobby_id} resolved while cancelling; nothing changed")
+    conn.execute("UPDATE lobbies SET cancelled_by = ? WHERE id = ?", (by, lobby_id))
     return closed
 
 

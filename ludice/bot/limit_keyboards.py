@@ -4,6 +4,9 @@ there is no button, forged or not, that lifts a time-out or an exclusion."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -117,6 +120,16 @@ def profile(lang: str, bonus: bool) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def for_outbox(lang: str, text_key: str) -> InlineKeyboardMarkup | None:
-    """The buttons a private outbox message carries (the reality check's)."""
-    return reality_check(lang) if text_key == "reality_check" else None
+Buttons = Callable[[str, str, dict[str, Any]], Awaitable[InlineKeyboardMarkup | None]]
+
+
+def with_reality_check(other: Buttons) -> Buttons:
+    """The buttons of private outbox messages (the mailer's `private_buttons`): the reality
+    check's own, anything else as `other` says."""
+    async def buttons(lang: str, text_key: str, params: dict[str, Any]
+                      ) -> InlineKeyboardMarkup | None:
+        if text_key == "reality_check":
+            return reality_check(lang)
+        return await other(lang, text_key, params)
+
+    return buttons

@@ -1,4 +1,4 @@
-"""`ludice user …`: look up, ban and unban players."""
+"""`ludice user …`: look up, ban and unban players; their limits, and unexclude."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import sqlite3
 
 import typer
 
-from ludice import db, ledger, limits, users
+from ludice import config, db, limits, users
 from ludice.cli.common import (
     DEFAULT_DB,
+    Admins,
     DbPath,
     Json,
     Limit,
@@ -23,20 +24,7 @@ user_app = typer.Typer(no_args_is_help=True,
                        help="Look up, ban and unban players; their limits and exclusions.")
 
 
-def _user_row(conn: sqlite3.Connection, user: users.User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "first_name": user.first_name,
-        "language": user.language_code,
-        "balance": ledger.balance(conn, user.id),
-        "terms_accepted": when(user.terms_accepted_at) if user.terms_accepted_at else None,
-        "banned": when(user.banned_at) if user.banned_at else None,
-        "ban_reason": user.ban_reason,
-        "created": when(user.created_at),
-        "last_seen": when(user.last_seen_at),
-        **_limits_row(conn, user.id),
-    }
+TIMES = ("terms_accepted", "banned", "created", "last_seen")
 
 
 def _limits_row(conn: sqlite3.Connection, user_id: int) -> dict:
@@ -68,7 +56,6 @@ def _flat(row: dict) -> dict:
     return shown
 
 
-
 @user_app.command("list")
 def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
               limit: Limit = 100) -> None:
@@ -82,10 +69,14 @@ def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
 
 
 @user_app.command("show")
-def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
-    """One player's profile and balance."""
+def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False,
+              admins: Admins = None) -> None:
+    """One player's profile and balance; `admin` says whether the bot takes them for one."""
     with open_db(path) as conn:
-        row = _user_row(conn, users.resolve(conn, user))
+        target = users.resolve(conn, user)
+        row = users.card(conn, target, config.parse_admins(admins))
+        row.update(_limits_row(conn, target.id))
+    row.update({key: when(row[key]) if row[key] else None for key in TIMES})
     emit(row, as_json, pairs(_flat(row)))
 
 
