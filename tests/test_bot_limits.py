@@ -301,3 +301,24 @@ async def test_new_players_start_with_the_default_daily_loss_limit(tmp_path):
         await settle(bot)
         assert bot.sql("SELECT actor, value FROM limit_log ORDER BY id") == [
             ("default", 100), ("player", 40), ("player", None)]
+
+
+async def test_house_duels_count_and_friendly_duels_pass_limits_not_a_time_out(tmp_path):
+    async with running_bot(tmp_path, welcome_bonus=200) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1, "Alice")
+        fake.send_text(1, "/limits loss day 30")
+        await fake.wait_text(1, "Losses per day: 30, in force now")
+        fake.script_dice(1, 6)  # Alice loses to the house
+        fake.send_text(1, "/house 30")
+        await fake.wait_for(lambda: bot.sql("SELECT status FROM lobbies") == [("settled",)])
+        await settle(bot)
+        assert bot.balance(1) == 170
+        await _refused(bot, 1, "/house 10", "daily loss limit of 30")
+        await _refused(bot, 1, "/dice 10", "daily loss limit of 30")
+        fake.send_text(1, "/dice 0")  # for fun: no credits at stake, the limit lets it be
+        await fake.wait_text(1, "Friendly lobby #2")
+        await _take_timeout(bot, 1)
+        await fake.wait_text(1, "Your waiting friendly lobby #2 was withdrawn.")
+        await _refused(bot, 1, "/dice 0", "time-out until")
+        await _refused(bot, 1, "/house 30", "time-out until")

@@ -177,7 +177,8 @@ async def _pause(message: Message, user_id: int, kind: str, days: int, *, lang: 
     if withdrawn is not None:
         jobs.forget(withdrawn.id)
         mailer.kick()  # a group challenge's card is redrawn
-        text += "\n" + t(lang, "pause_withdrew", lobby_id=withdrawn.id, bet=withdrawn.bet)
+        key = "pause_withdrew" if withdrawn.bet else "pause_withdrew_friendly"
+        text += "\n" + t(lang, key, lobby_id=withdrawn.id, bet=withdrawn.bet)
     await message.answer(text)
 
 

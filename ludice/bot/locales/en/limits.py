@@ -52,6 +52,7 @@ TEXTS: dict[str, str] = {
     "btn_timeout_yes": "Yes, start the time-out",
     "timeout_started": "⏸ Time-out until {until}. Take care. Games already in play finish normally.",
     "pause_withdrew": "Your waiting lobby #{lobby_id} was withdrawn: {bet} {bet:plural:credit is|credits are} back.",
+    "pause_withdrew_friendly": "Your waiting friendly lobby #{lobby_id} was withdrawn.",
     "exclusion_choose": "Self-exclusion stops all play, challenges and top-ups for 6 months or longer. It can't be lifted early, not by you and not by a group admin. Your balance stays yours.",
     "exclusion_confirm": "Exclude yourself for {length}, until {until}?",
     "btn_exclusion_yes": "Yes, exclude me",
