@@ -260,7 +260,136 @@ CREATE TABLE heartbeat (
     backup_error   TEXT
 ) STRICT;
 
--- step 8: one expiry timer
+-- step 8: results anyone can check
+-- Who produced each die: the bot (a Telegram die it sent), the player (their own Telegram
+-- die, throw-your-own mode) or the server (drawn from the lobby's committed seed when no die
+-- could be rolled in Telegram: ludice.fairness); and the die message's Telegram date. Rows
+-- from before this step are classified by what they recorded: no message means a server draw.
+ALTER TABLE rolls ADD COLUMN roller TEXT NOT NULL DEFAULT 'bot'
+    CHECK (roller IN ('bot', 'player', 'server'));
+ALTER TABLE rolls ADD COLUMN sent_at INTEGER;
+UPDATE rolls SET roller = 'server' WHERE message_id IS NULL;
+UPDATE rolls SET roller = 'player' WHERE message_id IS NOT NULL
+    AND lobby_id IN (SELECT lobby_id FROM group_lobbies WHERE throw_mode = 1);
+
+-- The random seed a lobby's server draws come from, fixed when the lobby starts; its SHA-256
+-- is shown then, the seed itself only once the lobby is over.
+CREATE TABLE lobby_seeds (
+    lobby_id INTEGER PRIMARY KEY REFERENCES lobbies (id),
+    seed     BLOB NOT NULL CHECK (length(seed) = 32)
+) STRICT;
+
+-- step 9: admins in Telegram
+-- Who changed a row from Telegram (an admin's Telegram id; NULL: the CLI, i.e. whoever runs
+-- it on the server).
+ALTER TABLE users ADD COLUMN banned_by INTEGER;
+ALTER TABLE settings ADD COLUMN updated_by INTEGER;
+ALTER TABLE lobbies ADD COLUMN cancelled_by INTEGER;
+-- What an admin asked for in Telegram and whether it was confirmed: a confirmation button
+-- carries only the id of its request, and the request is decided once, in the same
+-- transaction as its effect. Every action of an admin is kept here, with its reason.
+CREATE TABLE admin_requests (
+    id         INTEGER PRIMARY KEY,
+    admin_id   INTEGER NOT NULL,
+    action     TEXT NOT NULL
+               CHECK (action IN ('ban', 'unban', 'adjust', 'cancel', 'refund', 'set')),
+    target     TEXT NOT NULL,                   -- a user id, lobby id, charge id or setting
+    value      TEXT NOT NULL DEFAULT '',        -- the amount of an adjust, a setting's value
+    reason     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    outcome    TEXT CHECK (outcome IS NULL OR outcome IN ('confirmed', 'dropped')),
+    CHECK ((decided_at IS NULL) = (outcome IS NULL))
+) STRICT;
+
+-- step 10: the house as a player; friendly (0-credit) games
+-- A friendly game stakes nothing: bets and stakes may be 0. Loosening a CHECK leaves every
+-- stored row valid and the file format unchanged, so it is done the way SQLite's docs give
+-- for such changes (lang_altertable.html, "otherwise"): edit the table's definition in
+-- sqlite_schema in this step's transaction. The edit replaces only the CHECK text, whatever
+-- columns other steps added to these tables. The CREATE INDEX below bumps the schema cookie,
+-- so every open connection re-reads the definitions; RESET re-reads them here.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (bet > 0)', 'CHECK (bet >= 0)')
+    WHERE type = 'table' AND name = 'lobbies';
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (stake > 0)', 'CHECK (stake >= 0)')
+    WHERE type = 'table' AND name = 'lobby_players';
+PRAGMA writable_schema = RESET;
+-- Who won a game when no credits say it (a friendly game pays nothing): 1 the sole winner,
+-- 0 a loser, NULL a split or a game settled before this step (its payouts tell).
+ALTER TABLE lobby_players ADD COLUMN won INTEGER CHECK (won IS NULL OR won IN (0, 1));
+-- The house takes a seat in a house duel like a player, under the id of its ledger account
+-- (-1; its users row is written by its first duel, ludice.house), so stakes, rolls,
+-- settlement, refunds and the audit treat it as any seat. The house's seats by when they
+-- were taken: its losses over the last 24 hours.
+CREATE INDEX lobby_players_house ON lobby_players (joined_at) WHERE user_id = -1;
+
+-- step 11: responsible play (/limits)
+-- A player's stake and loss limits per rolling window, and the minutes between reality
+-- checks: one row per item. A stricter value applies at once; a looser one (or none) waits
+-- in pending_value until pending_at, 24 hours after it was asked for (ludice.windows).
+CREATE TABLE player_limits (
+    user_id       INTEGER NOT NULL REFERENCES users (id),
+    item          TEXT NOT NULL CHECK (item IN ('stake_day', 'stake_week', 'stake_month',
+                                                'loss_day', 'loss_week', 'loss_month',
+                                                'reminder')),
+    value         INTEGER CHECK (value IS NULL OR value > 0),          -- NULL: none
+    pending_value INTEGER CHECK (pending_value IS NULL OR pending_value > 0),
+    pending_at    INTEGER,                     -- NULL: nothing pending
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, item),
+    CHECK (pending_at IS NOT NULL OR pending_value IS NULL)
+) STRICT, WITHOUT ROWID;
+
+-- Time-outs and self-exclusions. Nothing but the operator's `ludice user unexclude` (which
+-- records why) ends one before ends_at.
+CREATE TABLE exclusions (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('timeout', 'exclusion')),
+    started_at  INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    lifted_at   INTEGER,
+    lift_reason TEXT,
+    CHECK (ends_at > started_at),
+    CHECK ((lifted_at IS NULL) = (lift_reason IS NULL))
+) STRICT;
+CREATE INDEX exclusions_user ON exclusions (user_id, ends_at);
+
+-- Every change to a player's limits, time-outs and exclusions, who made it and when it
+-- applies: `ludice user limits USER`.
+CREATE TABLE limit_log (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    created_at   INTEGER NOT NULL,
+    item         TEXT NOT NULL CHECK (item IN ('stake_day', 'stake_week', 'stake_month',
+                                               'loss_day', 'loss_week', 'loss_month',
+                                               'reminder', 'timeout', 'exclusion',
+                                               'unexclude')),
+    value        INTEGER,       -- NULL: none / off / lifted; a time-out or exclusion: days
+    effective_at INTEGER NOT NULL,
+    actor        TEXT NOT NULL CHECK (actor IN ('player', 'default', 'operator')),
+    reason       TEXT
+) STRICT;
+CREATE INDEX limit_log_user ON limit_log (user_id, id);
+
+-- The play session of a player with reality checks on: due checks are found by the sweep.
+CREATE TABLE play_sessions (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (id),
+    started_at    INTEGER NOT NULL,
+    last_play_at  INTEGER NOT NULL,
+    next_check_at INTEGER
+) STRICT;
+CREATE INDEX play_sessions_due ON play_sessions (next_check_at) WHERE next_check_at IS NOT NULL;
+
+-- A player's lobby money in a rolling window (stakes out, payouts and refunds in), read on
+-- every stake of a player with limits: by account and time, never a scan of the ledger.
+CREATE INDEX transfers_stakes ON transfers (debit_id, created_at, kind, amount)
+    WHERE kind = 'stake';
+CREATE INDEX transfers_returns ON transfers (credit_id, created_at, kind, amount)
+    WHERE kind IN ('payout', 'refund');
+
+-- step 12: one expiry timer
 -- The bot arms one timer at the earliest expires_at of the open lobbies and, when it fires,
 -- expires those due, earliest first: both read this small index (open lobbies only).
 CREATE INDEX lobbies_open_expiry ON lobbies (expires_at, id) WHERE status = 'open';

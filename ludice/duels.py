@@ -6,11 +6,10 @@ value of the round before. After `tie_rounds` re-rolls a remaining tie splits th
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 from collections.abc import Callable
 
-from ludice import games, ledger, outbox, refunds, rules
+from ludice import fairness, games, ledger, outbox, refunds, rules
 from ludice.games import Advance, Lobby, get_lobby, players
 from ludice.settings import Settings
 
@@ -51,21 +50,42 @@ def record_roll(
     now: int,
     chat_id: int | None = None,
     message_id: int | None = None,
+    sent_at: int | None = None,
+    roller: str = "bot",
 ) -> bool:
-    """Keep the first roll of a player's turn; a second one for the same turn is ignored."""
+    """Keep the first roll of a player's turn; a second one for the same turn is ignored.
+    `roller`: "bot" (a Telegram die the bot sent), "player" (their own Telegram die) or
+    "server" (drawn here: record_server_roll); `sent_at` is the die message's date."""
     lobby, waiting = pending_rollers(conn, lobby_id)
     if lobby is None or lobby.round != round_no or user_id not in waiting:
         return False
     if not 1 <= value <= rules.GAMES[lobby.game].faces:
         raise ValueError(f"{value} is not a {lobby.game} value")
     conn.execute(
-        "INSERT INTO rolls (lobby_id, round, user_id, value, chat_id, message_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (lobby_id, round_no, user_id, value, chat_id, message_id, now),
+        "INSERT INTO rolls (lobby_id, round, user_id, value, chat_id, message_id, created_at,"
+        " sent_at, roller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (lobby_id, round_no, user_id, value, chat_id, message_id, now, sent_at, roller),
     )
     conn.execute("DELETE FROM roll_intents WHERE lobby_id = ? AND round = ? AND user_id = ?",
                  (lobby_id, round_no, user_id))
     return True
+
+
+def record_server_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int,
+                       *, now: int) -> bool:
+    """A die no Telegram chat could show, drawn from the lobby's committed seed
+    (ludice.fairness.draw), so that anyone can recompute it once the seed is revealed."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None:
+        return False
+    value = fairness.draw(fairness.seed_for_draw(conn, lobby_id), lobby_id, round_no, user_id,
+                          rules.GAMES[lobby.game].faces)
+    return record_roll(conn, lobby_id, round_no, user_id, value, now=now, roller="server")
+
+
+def server_drawn(conn: sqlite3.Connection, lobby_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM rolls WHERE lobby_id = ? AND roller = 'server' LIMIT 1",
+                        (lobby_id,)).fetchone() is not None
 
 
 def intend_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int, *,
@@ -94,6 +114,11 @@ def call_off_interrupted(conn: sqlite3.Connection, lobby_ids: list[int], *, now:
         if refunds.call_off(conn, lobby_id, reason="interrupted", now=now, group_note=note):
             called_off.append(lobby_id)
     return called_off
+
+
+def people(user_ids: list[int]) -> list[int]:
+    """The seats held by persons: everyone but the house, who is told nothing."""
+    return [u for u in user_ids if u != ledger.HOUSE]
 
 
 def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
@@ -134,7 +159,7 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
         if cur.rowcount != 1:
             return None
         if lobby.chat_id is None and announce:  # a group hears of the next round from its caller
-            for user_id in seated:
+            for user_id in people(seated):
                 outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
                            rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
         return Advance(get_lobby(conn, lobby_id), settled=False, next_players=top)
@@ -148,7 +173,10 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
     stakes = dict(conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)))
     pot = sum(stakes.values())
-    payouts, house = rules.shares(pot, lobby.house_fee_percent(settings), winners)
+    # A tie with the house gives each side its stake back: no fee on a game nobody won.
+    split_with_house = ledger.HOUSE in winners and len(winners) > 1
+    percent = 0 if split_with_house else lobby.house_fee_percent(settings)
+    payouts, house = rules.shares(pot, percent, winners)
     cur = conn.execute(
         "UPDATE lobbies SET status = 'settled', resolved_at = ?, fee = ?"
         " WHERE id = ? AND status = 'rolling'", (now, house, lobby.id))
@@ -162,9 +190,11 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
     if house:
         ledger.transfer(conn, debit=ledger.ESCROW, credit=ledger.HOUSE, amount=house,
                         kind="fee", key=f"fee:{lobby.id}", now=now, reference=f"lobby {lobby.id}")
+    sole = winners[0] if len(winners) == 1 else None
     conn.executemany(
-        "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
-        [(payouts.get(u, 0), lobby.id, u) for u in stakes],
+        "UPDATE lobby_players SET payout = ?, won = ? WHERE lobby_id = ? AND user_id = ?",
+        [(payouts.get(u, 0), None if sole is None and u in winners else int(u == sole),
+          lobby.id, u) for u in stakes],
     )
     log.info("lobby %s settled: %s pot %s, won by %s, house fee %s", lobby.id, lobby.game, pot,
              ", ".join(map(str, winners)), house,
@@ -179,31 +209,33 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
                              pot=pot, fee=house, each=payouts[winners[0]],
                              split=len(winners) > 1, missing=missing or [])
         return Advance(get_lobby(conn, lobby.id), settled=True)
+    # A server draw's seed is revealed with the result (ludice.fairness).
+    seed = fairness.revealed(conn, lobby.id, "settled") if server_drawn(conn, lobby.id) else None
+    reveal = {"seed": seed} if seed else {}
     for user_id, stake in stakes.items():
+        if user_id == ledger.HOUSE:
+            continue
         won = payouts.get(user_id, 0)
-        outbox.add(conn, user_id, "duel_result", now, lobby_id=lobby.id, game=lobby.game,
+        outbox.add(conn, user_id, "duel_result", now, **reveal, lobby_id=lobby.id, game=lobby.game,
                    rolls=shown, winners=[label[w] for w in winners], pot=pot, fee=house,
                    payout=won, net=won - stake, split=len(winners) > 1,
-                   balance=ledger.balance(conn, user_id))
+                   won=user_id in winners, balance=ledger.balance(conn, user_id))
     return Advance(get_lobby(conn, lobby.id), settled=True)
 
 
-def server_roll(faces: int) -> int:
-    """A fair die from the operating system's randomness: 1..faces."""
-    return secrets.randbelow(faces) + 1
-
-
 def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, settings: Settings,
-                  now: int, rng: Callable[[int], int] = server_roll,
+                  now: int, rng: Callable[[int], int] | None = None,
                   window_over: bool = False) -> Lobby | None:
     """Finish a group duel that can't go on in its group (the bot was removed, can't post
     there any more, the group moved) instead of voiding it: whoever has seen some dice must
     not be able to undo the game that way. Rolls already recorded stand; every roll still
-    missing, the bot's or a player's own, is drawn here with `rng` (faces -> 1..faces), and
+    missing, the bot's or a player's own, is drawn here from the lobby's committed seed
+    (record_server_roll; a test may script values with `rng`, faces -> 1..faces), and
     tie-breaks the same way within the lobby's tie rounds, until the pot settles. With
     `window_over` (a throw-your-own round whose time is up) the missing players forfeit that
     round first, as they would have anyway. Each player hears the rounds and the outcome
-    privately (the group can't be told). None when the lobby is not rolling."""
+    privately (the group can't be told), the seed revealed. None when the lobby is not
+    rolling."""
     lobby = get_lobby(conn, lobby_id)
     if lobby is None or lobby.status != "rolling":
         return None
@@ -214,7 +246,11 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
         lobby, waiting = pending_rollers(conn, lobby_id)
         if not forfeit:
             for user_id in waiting:
-                record_roll(conn, lobby_id, lobby.round, user_id, rng(faces), now=now)
+                if rng is None:
+                    record_server_roll(conn, lobby_id, lobby.round, user_id, now=now)
+                else:
+                    record_roll(conn, lobby_id, lobby.round, user_id, rng(faces), now=now,
+                                roller="server")
         values = rolls(conn, lobby_id, lobby.round)
         label = names(conn, list(values))
         rounds.append([[label[u], v] for u, v in values.items()])
@@ -228,27 +264,19 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     done = outcome.lobby
     if done.status != "settled":
         return done  # nobody threw in time: refunded, and the refund told each player
+    reveal = {"seed": fairness.revealed(conn, lobby_id, done.status),
+              "commitment": fairness.commitment(conn, lobby_id)}
     group = games.group_title(conn, done.chat_id) if done.chat_id is not None else ""
-    stakes = conn.execute("SELECT user_id, stake, payout FROM lobby_players WHERE lobby_id = ?"
-                          " ORDER BY seat", (lobby_id,)).fetchall()
-    winners = [user_id for user_id, _stake, payout in stakes if payout > 0]
-    label = names(conn, [user_id for user_id, _stake, _payout in stakes])
-    pot = sum(stake for _user, stake, _payout in stakes)
-    for user_id, stake, payout in stakes:
+    stakes = conn.execute("SELECT user_id, stake, payout, won FROM lobby_players"
+                          " WHERE lobby_id = ? ORDER BY seat", (lobby_id,)).fetchall()
+    # A friendly game pays nobody: its sole winner is the one marked won.
+    winners = [user_id for user_id, _stake, payout, won in stakes if payout > 0 or won == 1]
+    label = names(conn, [row[0] for row in stakes])
+    pot = sum(row[1] for row in stakes)
+    for user_id, stake, payout, _won in stakes:
         outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
-                   game=done.game, group=group, reason=reason, rounds=rounds,
+                   game=done.game, group=group, reason=reason, rounds=rounds, **reveal,
                    winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
-                   net=payout - stake, split=len(winners) != 1,
+                   net=payout - stake, split=len(winners) != 1, won=user_id in winners,
                    balance=ledger.balance(conn, user_id))
     return done
-
-
-def player_stats(conn: sqlite3.Connection, user_id: int) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(p.payout > p.stake), 0),"
-        " coalesce(sum(p.payout < p.stake), 0), coalesce(sum(p.payout - p.stake), 0)"
-        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
-        " WHERE p.user_id = ? AND l.status = 'settled'", (user_id,)).fetchone()
-    games, wins, losses, net = row
-    return {"games": games, "wins": wins, "losses": losses, "draws": games - wins - losses,
-            "net": net, "win_rate": round(100 * wins / games) if games else 0}

@@ -41,12 +41,13 @@ def _close_and_refund(
     for user_id, stake in conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)
     ).fetchall():
-        ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake, kind="refund",
-                        key=f"refund:{lobby.id}:{user_id}", now=now,
-                        reference=f"lobby {lobby.id} {status}")
+        if stake:  # a friendly game staked nothing
+            ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake,
+                            kind="refund", key=f"refund:{lobby.id}:{user_id}", now=now,
+                            reference=f"lobby {lobby.id} {status}")
         conn.execute("UPDATE lobby_players SET payout = stake WHERE lobby_id = ? AND user_id = ?",
                      (lobby.id, user_id))
-        if user_id != notify_except:
+        if user_id not in (notify_except, ledger.HOUSE):  # the house is told nothing
             outbox.add(conn, user_id, text_key, now, lobby_id=lobby.id, game=lobby.game,
                        bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id),
                        **where)
@@ -83,6 +84,16 @@ def leave(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, *, now: 
     return closed
 
 
+def withdraw_alone(conn: sqlite3.Connection, user_id: int, *, now: int) -> Lobby | None:
+    """Withdraw the open lobby the player opened and waits in alone (nobody staked against
+    them yet), stake back; None when there is none."""
+    waiting = current_lobby(conn, user_id)
+    if (waiting is None or waiting.status != "open" or waiting.creator_id != user_id
+            or players(conn, waiting.id) != [user_id]):
+        return None
+    return leave(conn, user_id, waiting.id, now=now)
+
+
 def expire(conn: sqlite3.Connection, lobby_id: int, *, now: int) -> Lobby | None:
     """Refund a lobby whose time ran out; None when it filled, left or expired already."""
     lobby = get_lobby(conn, lobby_id)
@@ -115,8 +126,10 @@ def next_expiry(conn: sqlite3.Connection) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
-def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) -> Lobby:
-    """An admin stops a lobby, open or mid-duel, and refunds every stake."""
+def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,
+           by: int | None = None) -> Lobby:
+    """An admin stops a lobby, open or mid-duel, and refunds every stake. `by`: the admin
+    cancelling from Telegram (None: the CLI)."""
     reason = reason.strip()
     if not reason:
         raise LudiceError("a cancellation needs a reason")
@@ -131,6 +144,7 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
                                reason=reason, group_note=note)
     if closed is None:
         raise LudiceError(f"lobby {lobby_id} resolved while cancelling; nothing changed")
+    conn.execute("UPDATE lobbies SET cancelled_by = ? WHERE id = ?", (by, lobby_id))
     return closed
 
 

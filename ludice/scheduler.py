@@ -5,8 +5,9 @@ that came due while the bot was down expires at once instead of being dropped); 
 fires it expires every lobby that is due, earliest first, and arms itself for the next one.
 A periodic sweep catches anything the timer would have missed; through `resume` it also
 restarts a duel whose runner stopped on an error, so no stake waits in escrow for the next
-restart, and it forgets the update ids recorded more than a day ago (ludice.redelivery) and
-the sent outbox messages older than `outbox_retention_days` (ludice.outbox). The throw-your-own
+restart; it forgets the update ids recorded more than a day ago (ludice.redelivery), prunes
+the sent outbox messages older than `outbox_retention_days` (ludice.outbox) and leaves the
+reality checks that came due in the outbox (ludice.sessions). The throw-your-own
 rounds of group challenges close the same way: a date job at the end of the window
 (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the sweep.
 Right after start-up no round closes for `startup_grace` seconds: dice thrown in time while
@@ -39,6 +40,7 @@ from ludice import (
     outbox,
     redelivery,
     refunds,
+    sessions,
     status,
     throws,
 )
@@ -216,6 +218,8 @@ class Jobs:
         if moved:
             log.info("sweep closed %d throw-your-own rounds", len(moved))
             self.notify()
+        if await self.store.write(sessions.send_due_checks, now=int(self.clock())):
+            self.notify()  # reality checks wait in the outbox
         if self.resume is not None:
             await self.resume()
         await self.store.write(redelivery.prune, now=int(self.clock()))

@@ -38,12 +38,18 @@ SPECS: dict[str, Spec] = {
     "credits_per_star": Spec(int, 10, 1, 10**6, "credits bought by one star"),
     "star_packs": Spec(tuple, (15, 50, 100, 500, 1000, 10_000, 100_000, 1_000_000), 1, 10**6,
                        "top-up packs offered, in stars"),
+    "default_daily_loss_limit": Spec(int, 0, 0, 10**12,
+                                     "daily loss limit new players start with; 0 = none"),
     "topups_per_day": Spec(int, 0, 0, 1000, "cap on a user's top-ups per 24 h; 0 = no cap"),
     "reconcile_interval_seconds": Spec(int, 3600, 60, 86400,
                                        "how often payments are reconciled with Telegram"),
     "backup_interval_hours": Spec(int, 24, 0, 24 * 365, "hours between backups; 0 = off"),
     "backup_keep": Spec(int, 7, 1, 10_000, "backups kept; older ones are deleted"),
     "backup_dir": Spec(str, "", help="backup folder; empty = backups/ beside the db"),
+    "house_play": Spec(bool, True, help="players may duel the house (/house)"),
+    "house_max_bet": Spec(int, 0, 0, 10**9, "largest bet against the house; 0 = max_bet"),
+    "house_daily_loss_cap": Spec(int, 0, 0, 10**12,
+                                 "most the house may lose in 24 h, all players; 0 = no cap"),
     "outbox_retention_days": Spec(int, 7, 0, 3650,
                                   "days sent bot messages stay in the database; 0 = pruned"
                                   " at the next sweep"),
@@ -69,15 +75,23 @@ class Settings:
     stars_enabled: bool
     credits_per_star: int
     star_packs: tuple[int, ...]
+    default_daily_loss_limit: int
     topups_per_day: int
     reconcile_interval_seconds: int
     backup_interval_hours: int
     backup_keep: int
     backup_dir: str
+    house_play: bool
+    house_max_bet: int
+    house_daily_loss_cap: int
     outbox_retention_days: int
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def house_bet_limit(self) -> int:
+        return self.house_max_bet or self.max_bet
 
 
 DEFAULTS = Settings(**{key: spec.default for key, spec in SPECS.items()})
@@ -151,14 +165,36 @@ def _from_rows(rows: tuple[tuple[str, str], ...]) -> Settings:
     return DEFAULTS.replace(**stored)
 
 
-def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int) -> Any:
+def check(conn: sqlite3.Connection, key: str, raw: str) -> Any:
+    """The value `raw` would store for `key`, or SettingError saying why it can't."""
     value = parse(key, raw)
     merged = load(conn).replace(**{key: value})
     if merged.min_bet > merged.max_bet:
         raise SettingError(f"min_bet ({merged.min_bet}) cannot exceed max_bet ({merged.max_bet})")
+    if merged.house_bet_limit < merged.min_bet:
+        raise SettingError(f"house_max_bet ({merged.house_max_bet}) cannot be below min_bet "
+                           f"({merged.min_bet}); 0 means the same as max_bet")
+    return value
+
+
+def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int,
+              by: int | None = None) -> Any:
+    """Store a checked value. `by`: the admin setting it from Telegram (None: the CLI)."""
+    value = check(conn, key, raw)
     conn.execute(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (key, render(value), now),
+        "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        (key, render(value), now, by),
     )
     return value
+
+
+def described(current: Settings) -> list[dict[str, str]]:
+    """Every setting as admins read it: key, value, the default where it differs, meaning."""
+    rows = []
+    for key, spec in SPECS.items():
+        value, default = render(getattr(current, key)), render(spec.default)
+        rows.append({"key": key, "value": value, "default": "" if value == default else default,
+                     "meaning": spec.help})
+    return rows

@@ -18,11 +18,13 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
 from ludice import instance, ledger, stars, status
-from ludice.bot import fallback, group, private
+from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
 from ludice.bot.filters import magic_on_loop
 from ludice.bot.group.cards import Cards, render_group
+from ludice.bot.limit_keyboards import with_reality_check
+from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
@@ -36,8 +38,8 @@ from ludice.redelivery import AlreadyHandled
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
-COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
-            "privacy", "paysupport")
+COMMANDS = ("start", "play", "house", "profile", "topup", "bonus", "history", "leave", "top",
+            "limits", "help", "privacy", "paysupport", "game")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
@@ -58,7 +60,7 @@ def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mai
     # No private router answers what a group router answers, nor the reverse: only the
     # fallback's place, last, matters.
     dp.include_routers(*private.routers(), *group.routers(), bot_status.make_router(),
-                       fallback.make_router())
+                       records.make_router(), *admin.routers(), fallback.make_router())
     magic_on_loop(dp)
     dp.errors.register(on_error)
     return dp, guard
@@ -156,7 +158,9 @@ class Application:
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
-                             redraw=self.cards.refresh)
+                             redraw=self.cards.refresh,
+                             private_buttons=with_reality_check(
+                                 house_play.instead_offer(self.store)))
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock,
                                 show_round=self.cards.show_round)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -18,7 +17,7 @@ from html import escape
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, games, refunds
+from ludice import duels, fairness, games, refunds
 from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
@@ -131,7 +130,8 @@ class DuelRunner:
             # Every die of a round is rolled in one chat (the player who filled the lobby,
             # who is looking at it now) and forwarded to the others in one call: two dice
             # cost three sends instead of four.
-            tables = [everyone[-1], *everyone[:-1]]
+            # (The house has no chat: a house duel rolls both dice in its player's.)
+            tables = duels.people([everyone[-1], *everyone[:-1]])
             rolled: list[tuple[int, int, int]] = []
             lost: dice.LostDie | None = None
             for player in waiting:
@@ -168,13 +168,16 @@ class DuelRunner:
         if await self.store.read(duels.rolls, lobby_id, 1):
             return  # resumed after a stop: the players heard it started the first time
         everyone = await self.store.read(games.players, lobby_id)
+        commitment = await self.store.read(fairness.commitment, lobby_id)
         names = await self.store.read(duels.names, everyone)
         langs = await self.store.read(_languages, everyone)
         pot = lobby.bet * len(everyone)
-        for player in everyone:
+        for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
                      emoji=GAMES[lobby.game].emoji,
                      players=" vs ".join(escape(names[p]) for p in everyone))
+            if commitment:
+                text += "\n" + t(langs[player], "commitment_line", commitment=commitment)
             try:
                 if noted is not None and noted[0] == player:
                     with contextlib.suppress(TelegramBadRequest):  # deleted: say it anew
@@ -187,9 +190,9 @@ class DuelRunner:
 
     async def _roll(self, lobby: Lobby, player: int, tables: list[int]
                     ) -> tuple[int, int, int] | None:
-        """Roll `player`'s die in the first chat of `tables` that takes it (a chat that
-        refuses, e.g. a player who blocked the bot, is dropped from `tables`) and record it
-        at once. Returns (value, chat, message) of the die."""
+        """Roll `player`'s die (the house's too) in the first chat of `tables` that takes it
+        (a chat that refuses, e.g. a player who blocked the bot, is dropped from `tables`)
+        and record it at once. Returns (value, chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
         await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
                                now=int(self.clock()))
@@ -206,11 +209,12 @@ class DuelRunner:
             value = sent.dice.value
             await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
                                    now=int(self.clock()), chat_id=chat,
-                                   message_id=sent.message_id)
+                                   message_id=sent.message_id,
+                                   sent_at=int(sent.date.timestamp()))
             return value, chat, sent.message_id
-        # Nobody can see a die: roll here so the lobby still settles instead of hanging.
-        value = secrets.randbelow(GAMES[lobby.game].faces) + 1
-        await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
+        # Nobody can see a die: drawn from the lobby's committed seed so the lobby still
+        # settles instead of hanging, and the draw can be checked afterwards.
+        await self.store.write(duels.record_server_roll, lobby.id, lobby.round, player,
                                now=int(self.clock()))
         return None
 
@@ -222,7 +226,7 @@ class DuelRunner:
         for _value, chat, message_id in rolled:
             by_chat.setdefault(chat, []).append(message_id)
         for chat, message_ids in by_chat.items():
-            for other in everyone:
+            for other in duels.people(everyone):
                 if other == chat:
                     continue
                 try:

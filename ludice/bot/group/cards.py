@@ -41,8 +41,9 @@ def render_card(view: Card, round_label: str | None = None) -> Rendered:
     round being rolled, see `round_label`) when there is one."""
     lobby, extra, lang = view.lobby, view.extra, view.lang
     emoji = GAMES[lobby.game].emoji
-    lines = [t(lang, "card_head", emoji=emoji, game=game_title(lang, lobby.game),
-               lobby_id=lobby.id, bet=lobby.bet)]
+    head = "card_head" if lobby.bet else "card_head_friendly"
+    lines = [t(lang, head, emoji=emoji, game=game_title(lang, lobby.game), lobby_id=lobby.id,
+               bet=lobby.bet)]
     creator = escape(view.creator)
     if lobby.status == "open":
         lines.append(t(lang, "card_direct_call", creator=creator,
@@ -61,6 +62,7 @@ def render_card(view: Card, round_label: str | None = None) -> Rendered:
         lines.append(t(lang, key, players=names(view.players), emoji=emoji))
     elif lobby.status == "settled":
         lines.append(t(lang, "card_settled", players=names(view.players)))
+        lines.append(t(lang, "record_link", lobby_id=lobby.id))
     elif lobby.status == "expired" and lobby.cancel_reason is None:
         lines.append(t(lang, "card_expired"))
     elif lobby.cancel_reason == "left":
@@ -69,6 +71,8 @@ def render_card(view: Card, round_label: str | None = None) -> Rendered:
         lines.append(t(lang, "card_closed", why=t(lang, f"why_{lobby.cancel_reason}")))
     else:
         lines.append(t(lang, "card_cancelled", reason=escape(lobby.cancel_reason or "")))
+    if view.commitment is not None and lobby.status in ("rolling", "settled"):
+        lines.append(t(lang, "commitment_line", commitment=view.commitment))
     return "\n".join(lines), None
 
 
@@ -83,10 +87,12 @@ def render_group(lang: str, key: str, params: dict[str, Any]) -> Rendered:
         fee_note = t(lang, "fee_note", fee=params["fee"]) if params["fee"] else ""
         common = dict(emoji=emoji, lobby_id=lobby_id, rolls=shown, missing=missing,
                       pot=params["pot"], each=params["each"], fee_note=fee_note)
+        kind = "group_result" if params["pot"] else "group_friendly"  # friendly: no figures
         if params["split"]:
-            text = t(lang, "group_result_split", winners=names(params["winners"]), **common)
+            text = t(lang, f"{kind}_split", winners=names(params["winners"]), **common)
         else:
-            text = t(lang, "group_result_win", winner=escape(params["winners"][0]), **common)
+            text = t(lang, f"{kind}_win", winner=escape(params["winners"][0]), **common)
+        text += "\n" + t(lang, "record_link", lobby_id=lobby_id)
         return text, keyboards.rematch(lang, lobby_id)
     if key == "group_turn":
         tie = (t(lang, "tie_prefix", rolls=rolls_line(emoji, params["tie"]))
