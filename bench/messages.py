@@ -88,8 +88,8 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 
 
 def _undo(what: str) -> None:
-    """Switch off issue 13's measures one by one (to measure each): "freeze", "hold" (the
-    Response models), "filters" (magic filters on the loop), "pace" (the overall pacer)."""
+    """Switch off issue 13's framework measures one by one (to measure each): "freeze",
+    "hold" (the Response models), "filters" (magic filters on the loop)."""
     if "freeze" in what:
         gc.freeze = lambda: None
     if "hold" in what:
@@ -103,10 +103,6 @@ def _undo(what: str) -> None:
         from ludice.bot import app
 
         app.magic_on_loop = lambda root: 0
-    if "pace" in what:
-        from ludice.bot.transport import pacing
-
-        pacing.GlobalPace.__call__ = through
 
 
 def _cpu_seconds(pid: int) -> float:
