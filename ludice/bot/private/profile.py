@@ -26,7 +26,7 @@ def _profile(conn: sqlite3.Connection, user_id: int) -> dict:
 
 async def cmd_profile(message: Message, player: User, lang: str, store: Store,
                       settings: Settings) -> None:
-    figures = await store.read(_profile, player.id)
+    figures = await store.report(_profile, player.id)
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
                            **figures),
                          reply_markup=keyboards.bonus(lang) if settings.daily_bonus else None)
@@ -43,7 +43,7 @@ def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
 
 
 async def cmd_history(message: Message, player: User, lang: str, store: Store) -> None:
-    entries = await store.read(ledger.history, player.id, HISTORY_SIZE)
+    entries = await store.report(ledger.history, player.id, HISTORY_SIZE)
     if not entries:
         await message.answer(t(lang, "history_empty"))
         return
