@@ -21,6 +21,7 @@ so the baseline builds it)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -187,10 +188,8 @@ def build(path: Path, users_n: int, transfers: int, seed: int) -> None:
         b.unit()
         if n % claims_every == 0:
             claimant = rng.randrange(1, playing + 1)
-            try:
+            with contextlib.suppress(users.BonusNotDue):
                 users.claim_daily(conn, claimant, settings.daily_bonus, b.now)
-            except users.BonusNotDue:
-                pass
             b.unit()
     b.now = end
     for i, uid in enumerate(range(playing + 1, users_n + 1)):
