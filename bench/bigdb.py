@@ -120,9 +120,11 @@ class Builder:
             games.enter(self.conn, uid, rules.PRIVATE_GAMES[i % 2], 10 + i // 2,
                         settings=self.settings, now=self.now)
         else:
-            challenges.create(self.conn, small_group, uid, self.rng.choice(GAMES),
-                              self.rng.choice(BETS), target=None, thread_id=None,
-                              settings=self.settings, now=self.now)
+            lobby = challenges.create(self.conn, small_group, uid, self.rng.choice(GAMES),
+                                      self.rng.choice(BETS), target=None, thread_id=None,
+                                      settings=self.settings, now=self.now).lobby
+            # its card is out (else a bot started on the file would post thousands of them)
+            challenges.set_card(self.conn, lobby.id, lobby.id)
 
     def private_duel(self, a: int, b: int) -> None:
         game, bet = self.rng.choice(rules.PRIVATE_GAMES), self.rng.choice(BETS)

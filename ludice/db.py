@@ -5,7 +5,6 @@ migrations.sql: ludice.schema), run units of work. Domain functions take a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sqlite3
@@ -16,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ludice import schema
 from ludice.errors import StoreError
-from ludice.readers import Readers
 
 if TYPE_CHECKING:
+    import asyncio
+
     import aiosqlite
 
 T = TypeVar("T")
@@ -218,8 +218,12 @@ class Store:
 
     MAX_BATCH = 256
     READERS, REPORTERS = 2, 1
+    # asyncio, aiosqlite and the read threads are imported in the methods: the CLI imports
+    # this module and starts faster without them.
 
     def __init__(self, aconn: aiosqlite.Connection, path: Path) -> None:
+        from ludice.readers import Readers
+
         self._aconn = aconn
         self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task | None = None
@@ -250,6 +254,8 @@ class Store:
         return await self._aconn._execute(fn, self._aconn._conn, *args, **kwargs)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        import asyncio
+
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(((fn, args, kwargs), future))
         if self._flusher is None:
@@ -282,6 +288,8 @@ class Store:
         return await self._reports.run(fn, *args, **kwargs)
 
     async def close(self) -> None:
+        import asyncio
+
         while self._flusher is not None:
             await asyncio.shield(self._flusher)
         await asyncio.to_thread(self._lookups.close)

@@ -14,6 +14,7 @@ from ludice.cli.common import (
     Limit,
     RequiredReason,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, table, when
@@ -30,7 +31,7 @@ def lobby_list(
     limit: Limit = 100,
 ) -> None:
     """Lobbies in play (open or rolling), newest first; group lobbies name their group."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         rows = games.listing(conn, include_closed=all_, limit=limit)
     for row in rows:
         chat_id, title = row.pop("chat_id"), row.pop("group_title")

@@ -15,6 +15,7 @@ from ludice.cli.common import (
     RequiredReason,
     UserRef,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, pairs, table, when
@@ -42,7 +43,7 @@ def _user_row(conn: sqlite3.Connection, user: users.User) -> dict:
 def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
               limit: Limit = 100) -> None:
     """Players, most recently seen first."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         rows = users.listing(conn, limit)
     for row in rows:
         row["last_seen"] = when(row.pop("last_seen_at"))
@@ -53,7 +54,7 @@ def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
 @user_app.command("show")
 def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """One player's profile and balance."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         row = _user_row(conn, users.resolve(conn, user))
     emit(row, as_json, pairs(row))
 
