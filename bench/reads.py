@@ -81,7 +81,8 @@ def cold(args: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "ludice", *args], env=env,
+        # cwd: `python -m` puts it first on sys.path, before PYTHONPATH
+        done = subprocess.run([sys.executable, "-m", "ludice", *args], env=env, cwd=SRC,
                               capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
