@@ -217,7 +217,7 @@ class Store:
     an awaited write sees it: each read starts its snapshot after that COMMIT."""
 
     MAX_BATCH = 256
-    READERS, REPORTERS = 2, 1
+    READERS, REPORTERS = 2, 2
     # asyncio, aiosqlite and the read threads are imported in the methods: the CLI imports
     # this module and starts faster without them.
 
