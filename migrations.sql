@@ -260,7 +260,49 @@ CREATE TABLE heartbeat (
     backup_error   TEXT
 ) STRICT;
 
--- step 8: queries that stay fast as history grows
+-- step 8: results anyone can check
+-- Who produced each die: the bot (a Telegram die it sent), the player (their own Telegram
+-- die, throw-your-own mode) or the server (drawn from the lobby's committed seed when no die
+-- could be rolled in Telegram: ludice.fairness); and the die message's Telegram date. Rows
+-- from before this step are classified by what they recorded: no message means a server draw.
+ALTER TABLE rolls ADD COLUMN roller TEXT NOT NULL DEFAULT 'bot'
+    CHECK (roller IN ('bot', 'player', 'server'));
+ALTER TABLE rolls ADD COLUMN sent_at INTEGER;
+UPDATE rolls SET roller = 'server' WHERE message_id IS NULL;
+UPDATE rolls SET roller = 'player' WHERE message_id IS NOT NULL
+    AND lobby_id IN (SELECT lobby_id FROM group_lobbies WHERE throw_mode = 1);
+
+-- The random seed a lobby's server draws come from, fixed when the lobby starts; its SHA-256
+-- is shown then, the seed itself only once the lobby is over.
+CREATE TABLE lobby_seeds (
+    lobby_id INTEGER PRIMARY KEY REFERENCES lobbies (id),
+    seed     BLOB NOT NULL CHECK (length(seed) = 32)
+) STRICT;
+
+-- step 9: admins in Telegram
+-- Who changed a row from Telegram (an admin's Telegram id; NULL: the CLI, i.e. whoever runs
+-- it on the server).
+ALTER TABLE users ADD COLUMN banned_by INTEGER;
+ALTER TABLE settings ADD COLUMN updated_by INTEGER;
+ALTER TABLE lobbies ADD COLUMN cancelled_by INTEGER;
+-- What an admin asked for in Telegram and whether it was confirmed: a confirmation button
+-- carries only the id of its request, and the request is decided once, in the same
+-- transaction as its effect. Every action of an admin is kept here, with its reason.
+CREATE TABLE admin_requests (
+    id         INTEGER PRIMARY KEY,
+    admin_id   INTEGER NOT NULL,
+    action     TEXT NOT NULL
+               CHECK (action IN ('ban', 'unban', 'adjust', 'cancel', 'refund', 'set')),
+    target     TEXT NOT NULL,                   -- a user id, lobby id, charge id or setting
+    value      TEXT NOT NULL DEFAULT '',        -- the amount of an adjust, a setting's value
+    reason     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    outcome    TEXT CHECK (outcome IS NULL OR outcome IN ('confirmed', 'dropped')),
+    CHECK ((decided_at IS NULL) = (outcome IS NULL))
+) STRICT;
+
+-- step 10: queries that stay fast as history grows
 -- The audit sums every account's transfers from these indexes alone (`amount` is in them);
 -- /history reads a player's newest transfers from the same ones.
 DROP INDEX transfers_debit;

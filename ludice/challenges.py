@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ludice import duels, games, groups, ledger, outbox, refunds, rules
+from ludice import duels, fairness, games, groups, ledger, outbox, refunds, rules
 from ludice.games import Advance, Entered, GameRefused, Lobby
 from ludice.settings import Settings
 
@@ -39,6 +39,7 @@ class Card:
     players: list[str]
     creator: str
     lang: str
+    commitment: str | None = None  # SHA-256 of the seed of server draws (ludice.fairness)
 
 
 _COLUMNS = ("lobby_id, chat_id, thread_id, card_id, target_id, target_name, throw_mode,"
@@ -224,7 +225,7 @@ def card(conn: sqlite3.Connection, lobby_id: int) -> Card | None:
     label = duels.names(conn, [*seated, lobby.creator_id])
     group = groups.get(conn, extra.chat_id)
     return Card(lobby, extra, [label[u] for u in seated], label[lobby.creator_id],
-                group.lang if group else "en")
+                group.lang if group else "en", fairness.commitment(conn, lobby_id))
 
 
 def in_play(conn: sqlite3.Connection, chat_id: int) -> list[dict]:

@@ -6,11 +6,10 @@ value of the round before. After `tie_rounds` re-rolls a remaining tie splits th
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 from collections.abc import Callable
 
-from ludice import games, ledger, outbox, refunds, rules
+from ludice import fairness, games, ledger, outbox, refunds, rules
 from ludice.games import Advance, Lobby, get_lobby, players
 from ludice.settings import Settings
 
@@ -51,21 +50,42 @@ def record_roll(
     now: int,
     chat_id: int | None = None,
     message_id: int | None = None,
+    sent_at: int | None = None,
+    roller: str = "bot",
 ) -> bool:
-    """Keep the first roll of a player's turn; a second one for the same turn is ignored."""
+    """Keep the first roll of a player's turn; a second one for the same turn is ignored.
+    `roller`: "bot" (a Telegram die the bot sent), "player" (their own Telegram die) or
+    "server" (drawn here: record_server_roll); `sent_at` is the die message's date."""
     lobby, waiting = pending_rollers(conn, lobby_id)
     if lobby is None or lobby.round != round_no or user_id not in waiting:
         return False
     if not 1 <= value <= rules.GAMES[lobby.game].faces:
         raise ValueError(f"{value} is not a {lobby.game} value")
     conn.execute(
-        "INSERT INTO rolls (lobby_id, round, user_id, value, chat_id, message_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (lobby_id, round_no, user_id, value, chat_id, message_id, now),
+        "INSERT INTO rolls (lobby_id, round, user_id, value, chat_id, message_id, created_at,"
+        " sent_at, roller) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (lobby_id, round_no, user_id, value, chat_id, message_id, now, sent_at, roller),
     )
     conn.execute("DELETE FROM roll_intents WHERE lobby_id = ? AND round = ? AND user_id = ?",
                  (lobby_id, round_no, user_id))
     return True
+
+
+def record_server_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int,
+                       *, now: int) -> bool:
+    """A die no Telegram chat could show, drawn from the lobby's committed seed
+    (ludice.fairness.draw), so that anyone can recompute it once the seed is revealed."""
+    lobby = get_lobby(conn, lobby_id)
+    if lobby is None:
+        return False
+    value = fairness.draw(fairness.seed_for_draw(conn, lobby_id), lobby_id, round_no, user_id,
+                          rules.GAMES[lobby.game].faces)
+    return record_roll(conn, lobby_id, round_no, user_id, value, now=now, roller="server")
+
+
+def server_drawn(conn: sqlite3.Connection, lobby_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM rolls WHERE lobby_id = ? AND roller = 'server' LIMIT 1",
+                        (lobby_id,)).fetchone() is not None
 
 
 def intend_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int, *,
@@ -179,31 +199,31 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
                              pot=pot, fee=house, each=payouts[winners[0]],
                              split=len(winners) > 1, missing=missing or [])
         return Advance(get_lobby(conn, lobby.id), settled=True)
+    # A server draw's seed is revealed with the result (ludice.fairness).
+    seed = fairness.revealed(conn, lobby.id, "settled") if server_drawn(conn, lobby.id) else None
+    reveal = {"seed": seed} if seed else {}
     for user_id, stake in stakes.items():
         won = payouts.get(user_id, 0)
-        outbox.add(conn, user_id, "duel_result", now, lobby_id=lobby.id, game=lobby.game,
+        outbox.add(conn, user_id, "duel_result", now, **reveal, lobby_id=lobby.id, game=lobby.game,
                    rolls=shown, winners=[label[w] for w in winners], pot=pot, fee=house,
                    payout=won, net=won - stake, split=len(winners) > 1,
                    balance=ledger.balance(conn, user_id))
     return Advance(get_lobby(conn, lobby.id), settled=True)
 
 
-def server_roll(faces: int) -> int:
-    """A fair die from the operating system's randomness: 1..faces."""
-    return secrets.randbelow(faces) + 1
-
-
 def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, settings: Settings,
-                  now: int, rng: Callable[[int], int] = server_roll,
+                  now: int, rng: Callable[[int], int] | None = None,
                   window_over: bool = False) -> Lobby | None:
     """Finish a group duel that can't go on in its group (the bot was removed, can't post
     there any more, the group moved) instead of voiding it: whoever has seen some dice must
     not be able to undo the game that way. Rolls already recorded stand; every roll still
-    missing, the bot's or a player's own, is drawn here with `rng` (faces -> 1..faces), and
+    missing, the bot's or a player's own, is drawn here from the lobby's committed seed
+    (record_server_roll; a test may script values with `rng`, faces -> 1..faces), and
     tie-breaks the same way within the lobby's tie rounds, until the pot settles. With
     `window_over` (a throw-your-own round whose time is up) the missing players forfeit that
     round first, as they would have anyway. Each player hears the rounds and the outcome
-    privately (the group can't be told). None when the lobby is not rolling."""
+    privately (the group can't be told), the seed revealed. None when the lobby is not
+    rolling."""
     lobby = get_lobby(conn, lobby_id)
     if lobby is None or lobby.status != "rolling":
         return None
@@ -214,7 +234,11 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
         lobby, waiting = pending_rollers(conn, lobby_id)
         if not forfeit:
             for user_id in waiting:
-                record_roll(conn, lobby_id, lobby.round, user_id, rng(faces), now=now)
+                if rng is None:
+                    record_server_roll(conn, lobby_id, lobby.round, user_id, now=now)
+                else:
+                    record_roll(conn, lobby_id, lobby.round, user_id, rng(faces), now=now,
+                                roller="server")
         values = rolls(conn, lobby_id, lobby.round)
         label = names(conn, list(values))
         rounds.append([[label[u], v] for u, v in values.items()])
@@ -228,6 +252,8 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     done = outcome.lobby
     if done.status != "settled":
         return done  # nobody threw in time: refunded, and the refund told each player
+    reveal = {"seed": fairness.revealed(conn, lobby_id, done.status),
+              "commitment": fairness.commitment(conn, lobby_id)}
     group = games.group_title(conn, done.chat_id) if done.chat_id is not None else ""
     stakes = conn.execute("SELECT user_id, stake, payout FROM lobby_players WHERE lobby_id = ?"
                           " ORDER BY seat", (lobby_id,)).fetchall()
@@ -236,7 +262,7 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     pot = sum(stake for _user, stake, _payout in stakes)
     for user_id, stake, payout in stakes:
         outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
-                   game=done.game, group=group, reason=reason, rounds=rounds,
+                   game=done.game, group=group, reason=reason, rounds=rounds, **reveal,
                    winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
                    net=payout - stake, split=len(winners) != 1,
                    balance=ledger.balance(conn, user_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from ludice import ledger, rules, users
+from ludice import fairness, ledger, rules, users
 from ludice.errors import Refused
 from ludice.settings import Settings
 
@@ -172,9 +172,14 @@ def take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -
 
 
 def start(conn: sqlite3.Connection, lobby_id: int) -> bool:
+    """Open -> rolling, and the seed of any server draw fixed now, before the first die
+    (ludice.fairness), so its commitment can go out with the start."""
     cur = conn.execute("UPDATE lobbies SET status = 'rolling', round = 1"
                        " WHERE id = ? AND status = 'open'", (lobby_id,))
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    fairness.commit(conn, lobby_id)
+    return True
 
 
 def group_title(conn: sqlite3.Connection, chat_id: int) -> str:

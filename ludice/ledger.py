@@ -8,6 +8,7 @@ issue, so all balances always sum to zero."""
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -206,6 +207,25 @@ def _escrow_problems(conn: sqlite3.Connection) -> list[str]:
             f"{row['paid']} plus {row['fee']} fee"
         )
     return problems
+
+
+class BadAmount(LudiceError):
+    """An adjustment typed by an admin that is not a non-zero whole number."""
+
+    def __init__(self, text: str, zero: bool) -> None:
+        super().__init__("the amount cannot be 0" if zero else
+                         f"the amount must be a whole number like 50 or -50, not {text!r}")
+        self.text, self.zero = text, zero
+
+
+def parse_amount(text: str) -> int:
+    """An adjustment as admins type it: 50, +50 or -50 (ASCII digits only)."""
+    stripped = text.strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", stripped):
+        raise BadAmount(text, zero=False)
+    if int(stripped) == 0:
+        raise BadAmount(text, zero=True)
+    return int(stripped)
 
 
 def adjust(

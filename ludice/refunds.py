@@ -106,8 +106,10 @@ def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
     return [lobby for lobby_id in due if (lobby := expire(conn, lobby_id, now=now))]
 
 
-def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) -> Lobby:
-    """An admin stops a lobby, open or mid-duel, and refunds every stake."""
+def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,
+           by: int | None = None) -> Lobby:
+    """An admin stops a lobby, open or mid-duel, and refunds every stake. `by`: the admin
+    cancelling from Telegram (None: the CLI)."""
     reason = reason.strip()
     if not reason:
         raise LudiceError("a cancellation needs a reason")
@@ -122,6 +124,7 @@ def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int) ->
                                reason=reason, group_note=note)
     if closed is None:
         raise LudiceError(f"lobby {lobby_id} resolved while cancelling; nothing changed")
+    conn.execute("UPDATE lobbies SET cancelled_by = ? WHERE id = ?", (by, lobby_id))
     return closed
 
 

@@ -147,14 +147,33 @@ def _from_rows(rows: tuple[tuple[str, str], ...]) -> Settings:
     return DEFAULTS.replace(**stored)
 
 
-def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int) -> Any:
+def check(conn: sqlite3.Connection, key: str, raw: str) -> Any:
+    """The value `raw` would store for `key`, or SettingError saying why it can't."""
     value = parse(key, raw)
     merged = load(conn).replace(**{key: value})
     if merged.min_bet > merged.max_bet:
         raise SettingError(f"min_bet ({merged.min_bet}) cannot exceed max_bet ({merged.max_bet})")
+    return value
+
+
+def set_value(conn: sqlite3.Connection, key: str, raw: str, now: int,
+              by: int | None = None) -> Any:
+    """Store a checked value. `by`: the admin setting it from Telegram (None: the CLI)."""
+    value = check(conn, key, raw)
     conn.execute(
-        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (key, render(value), now),
+        "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        (key, render(value), now, by),
     )
     return value
+
+
+def described(current: Settings) -> list[dict[str, str]]:
+    """Every setting as admins read it: key, value, the default where it differs, meaning."""
+    rows = []
+    for key, spec in SPECS.items():
+        value, default = render(getattr(current, key)), render(spec.default)
+        rows.append({"key": key, "value": value, "default": "" if value == default else default,
+                     "meaning": spec.help})
+    return rows

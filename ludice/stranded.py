@@ -2,7 +2,8 @@
 no rights), or the group moved to a new chat id (became a supergroup). What nobody has seen a
 die of is refunded; a duel with dice already seen is finished server-side and told
 privately (ludice.duels.finish_unseen), so no player can void a game they are losing by
-taking the bot's rights away.
+taking the bot's rights away. The missing dice are drawn from the seed the lobby committed to
+when it started, revealed with the result (ludice.fairness), so the players can check them.
 
 Functions take the connection first and never commit."""
 
@@ -19,7 +20,7 @@ from ludice.settings import Settings
 
 def finish_without_group(conn: sqlite3.Connection, lobby_id: int, *, reason: str,
                          settings: Settings, now: int,
-                         rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
+                         rng: Callable[[int], int] | None = None) -> Lobby | None:
     """A rolling challenge the bot can't play out in its group: finished server-side and
     told privately (duels.finish_unseen). A throw-your-own round whose window has closed
     ends as it would have anyway, the missing throwers forfeiting it."""
@@ -31,7 +32,7 @@ def finish_without_group(conn: sqlite3.Connection, lobby_id: int, *, reason: str
 
 
 def unreachable(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now: int,
-                rng: Callable[[int], int] = duels.server_roll) -> Lobby | None:
+                rng: Callable[[int], int] | None = None) -> Lobby | None:
     """The bot can't post in the challenge's group any more (removed, muted, no rights).
     Before any die was recorded nobody has seen anything: every stake comes back. After,
     the duel is finished server-side instead, or a player who saw a bad die could void the
@@ -43,7 +44,7 @@ def unreachable(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, 
 
 
 def _leave_chat(conn: sqlite3.Connection, chat_id: int, *, reason: str, settings: Settings,
-                now: int, rng: Callable[[int], int]) -> list[Lobby]:
+                now: int, rng: Callable[[int], int] | None) -> list[Lobby]:
     rolling = [r[0] for r in conn.execute(
         "SELECT id FROM lobbies WHERE chat_id = ? AND status = 'rolling' ORDER BY id",
         (chat_id,))]
@@ -53,7 +54,7 @@ def _leave_chat(conn: sqlite3.Connection, chat_id: int, *, reason: str, settings
 
 
 def bot_removed(conn: sqlite3.Connection, chat_id: int, *, settings: Settings, now: int,
-                rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
+                rng: Callable[[int], int] | None = None) -> list[Lobby]:
     """The bot left or was removed from a group (one unit of work): play goes off, open
     challenges are refunded and rolling ones finished server-side, everyone told
     privately. Returns the lobbies that were resolved."""
@@ -65,7 +66,7 @@ def bot_removed(conn: sqlite3.Connection, chat_id: int, *, settings: Settings, n
 
 
 def group_moved(conn: sqlite3.Connection, old_id: int, new_id: int, *, settings: Settings,
-                now: int, rng: Callable[[int], int] = duels.server_roll) -> list[Lobby]:
+                now: int, rng: Callable[[int], int] | None = None) -> list[Lobby]:
     """A group became a supergroup with a new chat id: the duels rolling in the old chat are
     finished server-side, then the group and its history move (groups.migrate)."""
     if groups.get(conn, old_id) is None or old_id == new_id:

@@ -100,6 +100,6 @@ def throw(conn: sqlite3.Connection, chat_id: int, user_id: int, emoji: str, valu
     if hint is not None:
         return Throw(lobby.id, lobby.round, lobby.game, counted=False, hint=hint)
     duels.record_roll(conn, lobby.id, lobby.round, user_id, value, now=now, chat_id=chat_id,
-                      message_id=message_id)
+                      message_id=message_id, sent_at=sent_at, roller="player")
     return Throw(lobby.id, lobby.round, lobby.game, counted=True,
                  complete=waiting == [user_id])

@@ -20,6 +20,7 @@ class User:
     ban_reason: str | None
     created_at: int
     last_seen_at: int
+    banned_by: int | None = None  # the admin who banned from Telegram; None: the CLI
 
     @property
     def label(self) -> str:
@@ -27,7 +28,7 @@ class User:
 
 
 _COLUMNS = ("id, username, first_name, language_code, terms_accepted_at, banned_at, ban_reason,"
-            " created_at, last_seen_at")
+            " created_at, last_seen_at, banned_by")
 
 
 def get(conn: sqlite3.Connection, user_id: int) -> User | None:
@@ -87,24 +88,45 @@ def accept_terms(conn: sqlite3.Connection, user_id: int, now: int) -> bool:
     return cur.rowcount == 1
 
 
-def ban(conn: sqlite3.Connection, user_id: int, reason: str, now: int) -> bool:
+def ban(conn: sqlite3.Connection, user_id: int, reason: str, now: int,
+        by: int | None = None) -> bool:
+    """False when already banned. `by`: the admin banning from Telegram (None: the CLI)."""
     reason = reason.strip()
     if not reason:
         raise LudiceError("a ban needs a reason")
     cur = conn.execute(
-        "UPDATE users SET banned_at = ?, ban_reason = ? WHERE id = ? AND banned_at IS NULL",
-        (now, reason, user_id),
+        "UPDATE users SET banned_at = ?, ban_reason = ?, banned_by = ?"
+        " WHERE id = ? AND banned_at IS NULL",
+        (now, reason, by, user_id),
     )
     return cur.rowcount == 1
 
 
 def unban(conn: sqlite3.Connection, user_id: int) -> bool:
     cur = conn.execute(
-        "UPDATE users SET banned_at = NULL, ban_reason = NULL"
+        "UPDATE users SET banned_at = NULL, ban_reason = NULL, banned_by = NULL"
         " WHERE id = ? AND banned_at IS NOT NULL",
         (user_id,),
     )
     return cur.rowcount == 1
+
+
+def card(conn: sqlite3.Connection, user: User, admins: frozenset[int]) -> dict:
+    """What admins see of a player (`ludice user show`, /user); times as Unix seconds."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "first_name": user.first_name,
+        "language": user.language_code,
+        "balance": ledger.balance(conn, user.id),
+        "admin": user.id in admins,
+        "terms_accepted": user.terms_accepted_at,
+        "banned": user.banned_at,
+        "ban_reason": user.ban_reason,
+        "banned_by": user.banned_by,
+        "created": user.created_at,
+        "last_seen": user.last_seen_at,
+    }
 
 
 def listing(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:

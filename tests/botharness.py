@@ -138,13 +138,14 @@ async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float
 @contextlib.asynccontextmanager
 async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = None,
                       group_pace: tuple[int, float] | None = None,
+                      admins: frozenset[int] = frozenset(),
                       **settings: Any) -> AsyncIterator[Running]:
-    """A fresh emulated Telegram and a running bot; on exit the bot stops and the ledger
-    audit must be clean."""
+    """A fresh emulated Telegram and a running bot (`admins`: as --admins gives them); on
+    exit the bot stops and the ledger audit must be clean."""
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
-        running = await start_bot(fake, db_path, clock, group_pace)
+        running = await start_bot(fake, db_path, clock, group_pace, admins=admins)
         try:
             yield running
         finally:
@@ -172,9 +173,9 @@ async def press_button(fake: FakeTelegram, user_id: int, prefix: str) -> dict:
 
 
 async def accept_terms(fake: FakeTelegram, user_id: int, name: str = "Alice",
-                       lang: str = "en") -> None:
+                       lang: str = "en", username: str | None = None) -> None:
     """Drive a new user through /start and the Accept button."""
-    fake.user(user_id, first_name=name, language_code=lang)
+    fake.user(user_id, first_name=name, language_code=lang, username=username)
     fake.send_text(user_id, "/start")
     await press_button(fake, user_id, "terms")
 

@@ -255,15 +255,29 @@ def test_user_list_empty(db_path):
 def test_user_show(populated):
     out = ok("user", "show", "@ann_x", "--db", populated)
     data = assert_pairs(out)
-    assert list(data) == ["id", "username", "first_name", "language", "balance",
-                          "terms_accepted", "banned", "ban_reason", "created", "last_seen"]
-    assert (data["id"], data["username"], data["balance"], data["banned"]) == (
-        "42", "Ann_X", "150", "-")
+    assert list(data) == ["id", "username", "first_name", "language", "balance", "admin",
+                          "terms_accepted", "banned", "ban_reason", "banned_by", "created",
+                          "last_seen"]
+    assert (data["id"], data["username"], data["balance"], data["banned"], data["admin"]) == (
+        "42", "Ann_X", "150", "-", "no")
     data = json.loads(ok("user", "show", "43", "--db", populated, "--json"))
     assert data["id"] == 43
-    assert data["ban_reason"] == "spam"
+    assert data["ban_reason"] == "spam" and data["banned_by"] is None
     assert data["terms_accepted"] is None
     assert data["balance"] == 0
+
+
+def test_user_show_marks_the_admins_the_bot_has(populated, monkeypatch, capsys):
+    # The same list `ludice run` takes: --admins or LUDICE_ADMINS, parsed the same way.
+    assert assert_pairs(ok("user", "show", "42", "--admins", "7, 42", "--db", populated)
+                        )["admin"] == "yes"
+    assert json.loads(ok("user", "show", "42", "--db", populated, "--json",
+                         env={"LUDICE_ADMINS": "42;9"}))["admin"] is True
+    assert json.loads(ok("user", "show", "43", "--db", populated, "--json",
+                         env={"LUDICE_ADMINS": "42"}))["admin"] is False
+    code, out, err = run_main(monkeypatch, capsys, "user", "show", "42", "--admins", "ann",
+                              "--db", populated)
+    assert_one_error_line(code, out, err, "admins must be numeric Telegram ids, not 'ann'")
 
 
 @pytest.mark.parametrize(("ref", "message"), [

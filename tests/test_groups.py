@@ -429,11 +429,6 @@ def test_a_tie_still_there_after_the_tie_rounds_splits_server_side(conn):
     assert [p["split"] for p in split] == [True, True] and split[0]["winners"] == ["P1", "P2"]
 
 
-def test_server_rolls_are_fair_dice_of_the_game():
-    assert {duels.server_roll(5) for _ in range(400)} == {1, 2, 3, 4, 5}
-    assert {duels.server_roll(6) for _ in range(400)} == {1, 2, 3, 4, 5, 6}
-
-
 def test_a_removed_bot_ends_a_throw_round_by_its_window(conn):
     lobby_id = _throw_lobby(conn, players=(1, 2))
     _throw(conn, 1, value=2)

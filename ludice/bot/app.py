@@ -17,7 +17,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
 from ludice import instance, ledger, stars, status
-from ludice.bot import fallback, group, private
+from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.cards import Cards, render_group
@@ -34,7 +34,7 @@ from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
 COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
-            "privacy", "paysupport")
+            "privacy", "paysupport", "game")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
@@ -55,7 +55,7 @@ def build_dispatcher(*, store: Store, duels: DuelRunner, jobs: Jobs, mailer: Mai
     # No private router answers what a group router answers, nor the reverse: only the
     # fallback's place, last, matters.
     dp.include_routers(*private.routers(), *group.routers(), bot_status.make_router(),
-                       fallback.make_router())
+                       records.make_router(), *admin.routers(), fallback.make_router())
     dp.errors.register(on_error)
     return dp, guard
 

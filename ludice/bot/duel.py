@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from html import escape
@@ -15,7 +14,7 @@ from html import escape
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, games, refunds
+from ludice import duels, fairness, games, refunds
 from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
@@ -141,12 +140,15 @@ class DuelRunner:
         if await self.store.read(duels.rolls, lobby_id, 1):
             return  # resumed after a stop: the players heard it started the first time
         everyone = await self.store.read(games.players, lobby_id)
+        commitment = await self.store.read(fairness.commitment, lobby_id)
         names = await self.store.read(duels.names, everyone)
         langs = await self.store.read(_languages, everyone)
         pot = lobby.bet * len(everyone)
         for player in everyone:
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
                      players=" vs ".join(escape(names[p]) for p in everyone))
+            if commitment:
+                text += "\n" + t(langs[player], "commitment_line", commitment=commitment)
             try:
                 await self.bot.send_message(player, text)
             except UNREACHABLE as exc:
@@ -170,11 +172,12 @@ class DuelRunner:
             value = sent.dice.value
             await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
                                    now=int(self.clock()), chat_id=chat,
-                                   message_id=sent.message_id)
+                                   message_id=sent.message_id,
+                                   sent_at=int(sent.date.timestamp()))
             return value, chat, sent.message_id
-        # Nobody can see a die: roll here so the lobby still settles instead of hanging.
-        value = secrets.randbelow(GAMES[lobby.game].faces) + 1
-        await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
+        # Nobody can see a die: drawn from the lobby's committed seed so the lobby still
+        # settles instead of hanging, and the draw can be checked afterwards.
+        await self.store.write(duels.record_server_roll, lobby.id, lobby.round, player,
                                now=int(self.clock()))
         return None
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from ludice import status
 from ludice.bot.texts import t
@@ -25,8 +25,10 @@ async def count_update(handler: Callable[[TelegramObject, dict[str, Any]], Await
     return await handler(event, data)
 
 
-async def is_admin(message: Message, config: Config) -> bool:
-    return message.from_user is not None and message.from_user.id in config.admins
+async def is_admin(event: Message | CallbackQuery, config: Config) -> bool:
+    """The sender is in --admins / LUDICE_ADMINS (read at start). Checked on every admin
+    message and button: a button's data says nothing about who may press it."""
+    return event.from_user is not None and event.from_user.id in config.admins
 
 
 def duration(lang: str, seconds: int | None) -> str:

@@ -132,11 +132,13 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
         common = dict(rolls=rolls, pot=params["pot"], fee_note=fee_note,
                       balance=params["balance"], payout=params["payout"])
         if params["split"]:
-            return t(lang, "duel_result_split", **common)
-        if params["payout"] > 0:
-            return t(lang, "duel_result_win", **common)
-        return t(lang, "duel_result_loss", winners=", ".join(escape(w) for w in params["winners"]),
-                 loss=-params["net"], **common)
+            text = t(lang, "duel_result_split", **common)
+        elif params["payout"] > 0:
+            text = t(lang, "duel_result_win", **common)
+        else:
+            text = t(lang, "duel_result_loss", loss=-params["net"], **common,
+                     winners=", ".join(escape(w) for w in params["winners"]))
+        return text + _record_lines(lang, params)
     if key == "group_finished_privately":
         return _finished_privately(lang, params)
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
@@ -156,3 +158,13 @@ def _finished_privately(lang: str, params: dict[str, Any]) -> str:
         lines.append(t(lang, "round_line", round=number, rolls=shown))
     lines.append(render_outbox(lang, "duel_result", {**params, "rolls": last}))
     return "\n".join(lines)
+
+
+def _record_lines(lang: str, params: dict[str, Any]) -> str:
+    """Under a result: the seed, if the server drew a die from it, and the record's link."""
+    lines = []
+    if params.get("seed"):
+        lines.append(t(lang, "seed_reveal", seed=params["seed"], lobby_id=params["lobby_id"]))
+    if "lobby_id" in params:
+        lines.append(t(lang, "record_link", lobby_id=params["lobby_id"]))
+    return "".join(f"\n{line}" for line in lines)

@@ -3,7 +3,6 @@ latest transfers."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Annotated
 
@@ -47,12 +46,11 @@ def balance_adjust(
                                                   "changes nothing.")] = None,
 ) -> None:
     """Correct a balance through the ledger (a transfer with the `adjust` account)."""
-    text = amount.strip()
-    if not re.fullmatch(r"[+-]?[0-9]+", text):
-        raise Failure(f"AMOUNT must be a whole number like 50 or -50, not {amount!r}")
-    credits = int(text)
-    if credits == 0:
-        raise Failure("AMOUNT cannot be 0")
+    try:
+        credits = ledger.parse_amount(amount)
+    except ledger.BadAmount as bad:
+        raise Failure("AMOUNT cannot be 0" if bad.zero else
+                      f"AMOUNT must be a whole number like 50 or -50, not {amount!r}") from None
     why = require_reason(reason)
     with open_db(path) as conn, db.transaction(conn):
         target = users.resolve(conn, user)

@@ -23,6 +23,10 @@ Reason = Annotated[str, typer.Option("--reason", help="Why; recorded with the ch
 RequiredReason = Annotated[str | None, typer.Option(
     "--reason", help="Required: why; recorded with the change.", show_default=False)]
 Limit = Annotated[int, typer.Option(min=1, help="At most this many.")]
+# The bot's admins: `ludice run` gives them the admin commands, `ludice user show` marks them.
+# Parsed by ludice.config.parse_admins.
+Admins = Annotated[str | None, typer.Option(envvar="LUDICE_ADMINS",
+                                            help="Comma-separated Telegram ids of admins.")]
 DEFAULT_DB = Path("ludice.db")
 
 

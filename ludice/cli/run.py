@@ -11,6 +11,7 @@ from ludice import config as run_config
 from ludice import instance
 from ludice.cli.common import (
     DEFAULT_DB,
+    Admins,
     DbPath,
 )
 
@@ -34,9 +35,7 @@ def run(
     api_url: Annotated[str | None, typer.Option("--api-url", envvar="LUDICE_API_URL",
                                                 help="Base URL of another Bot API server.")
                        ] = None,
-    admins: Annotated[str | None, typer.Option(envvar="LUDICE_ADMINS",
-                                               help="Comma-separated Telegram ids of admins.")
-                      ] = None,
+    admins: Admins = None,
     log_level: Annotated[LogLevel, typer.Option(envvar="LUDICE_LOG_LEVEL", case_sensitive=False,
                                                 help="INFO: start, stop, duels, payments, "
                                                      "admin actions, problems.")

@@ -25,13 +25,8 @@ def settings_show(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Every setting with its current value."""
     with open_view(path) as conn:
         current = game_settings.load(conn)
-    rows = []
-    for key, spec in game_settings.SPECS.items():
-        value, default = game_settings.render(getattr(current, key)), game_settings.render(
-            spec.default)
-        # The default only where it differs: a column repeating every value would not fit.
-        rows.append({"key": key, "value": value, "default": "" if value == default else default,
-                     "meaning": spec.help})
+    # The default only where it differs: a column repeating every value would not fit.
+    rows = game_settings.described(current)
     emit({r["key"]: getattr(current, r["key"]) for r in rows}, as_json,
          table(rows, wrap={"value": 20, "default": 20, "meaning": 0}))
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import typer
 
-from ludice import db, ledger, users
+from ludice import config, db, users
 from ludice.cli.common import (
     DEFAULT_DB,
+    Admins,
     DbPath,
     Json,
     Limit,
@@ -23,19 +22,7 @@ from ludice.cli.output import emit, pairs, table, when
 user_app = typer.Typer(no_args_is_help=True, help="Look up, ban and unban players.")
 
 
-def _user_row(conn: sqlite3.Connection, user: users.User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "first_name": user.first_name,
-        "language": user.language_code,
-        "balance": ledger.balance(conn, user.id),
-        "terms_accepted": when(user.terms_accepted_at) if user.terms_accepted_at else None,
-        "banned": when(user.banned_at) if user.banned_at else None,
-        "ban_reason": user.ban_reason,
-        "created": when(user.created_at),
-        "last_seen": when(user.last_seen_at),
-    }
+TIMES = ("terms_accepted", "banned", "created", "last_seen")
 
 
 
@@ -52,10 +39,12 @@ def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
 
 
 @user_app.command("show")
-def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
-    """One player's profile and balance."""
+def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False,
+              admins: Admins = None) -> None:
+    """One player's profile and balance; `admin` says whether the bot takes them for one."""
     with open_view(path) as conn:
-        row = _user_row(conn, users.resolve(conn, user))
+        row = users.card(conn, users.resolve(conn, user), config.parse_admins(admins))
+    row.update({key: when(row[key]) if row[key] else None for key in TIMES})
     emit(row, as_json, pairs(row))
 
 

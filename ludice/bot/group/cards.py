@@ -56,6 +56,7 @@ def render_card(view: Card) -> Rendered:
         lines.append(t(lang, key, players=names(view.players), emoji=emoji))
     elif lobby.status == "settled":
         lines.append(t(lang, "card_settled", players=names(view.players)))
+        lines.append(t(lang, "record_link", lobby_id=lobby.id))
     elif lobby.status == "expired" and lobby.cancel_reason is None:
         lines.append(t(lang, "card_expired"))
     elif lobby.cancel_reason == "left":
@@ -64,6 +65,8 @@ def render_card(view: Card) -> Rendered:
         lines.append(t(lang, "card_closed", why=t(lang, f"why_{lobby.cancel_reason}")))
     else:
         lines.append(t(lang, "card_cancelled", reason=escape(lobby.cancel_reason or "")))
+    if view.commitment is not None and lobby.status in ("rolling", "settled"):
+        lines.append(t(lang, "commitment_line", commitment=view.commitment))
     return "\n".join(lines), None
 
 
@@ -82,6 +85,7 @@ def render_group(lang: str, key: str, params: dict[str, Any]) -> Rendered:
             text = t(lang, "group_result_split", winners=names(params["winners"]), **common)
         else:
             text = t(lang, "group_result_win", winner=escape(params["winners"][0]), **common)
+        text += "\n" + t(lang, "record_link", lobby_id=lobby_id)
         return text, keyboards.rematch(lang, lobby_id)
     if key == "group_turn":
         tie = (t(lang, "tie_prefix", rolls=rolls_line(emoji, params["tie"]))

@@ -84,7 +84,8 @@ async def run_rounds(runner: Runner, lobby_id: int) -> None:
                                          protect_content=True)
                     await store.write(duels.record_roll, lobby.id, lobby.round, player,
                                       die.dice.value, now=int(runner.clock()),
-                                      chat_id=lobby.chat_id, message_id=die.message_id)
+                                      chat_id=lobby.chat_id, message_id=die.message_id,
+                                      sent_at=int(die.date.timestamp()))
             except UNREACHABLE as exc:
                 # Removed from the group or no right to post: refunded if no die was rolled
                 # yet, else finished server-side and told privately (stranded.unreachable).

@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
 from ludice import groups, users
 from ludice import settings as game_settings
+from ludice.bot import admin as bot_admin
 from ludice.bot import keyboards
 from ludice.bot.texts import language, t
 
@@ -80,14 +81,16 @@ def _anonymous_admin(event: TelegramObject) -> bool:
             and event.sender_chat.id == event.chat.id)
 
 
-def _open_before_terms(event: TelegramObject) -> bool:
+def _open_before_terms(event: TelegramObject, admins: frozenset[int]) -> bool:
+    admin = event.from_user.id in admins  # type: ignore[attr-defined]
     if isinstance(event, CallbackQuery):
-        return keyboards.is_accept(event.data)
+        return keyboards.is_accept(event.data) or (
+            admin and (event.data or "").startswith(bot_admin.BUTTONS))
     if isinstance(event, Message) and event.successful_payment:
         return True  # Telegram already took the stars: a receipt must never be held back
     if isinstance(event, Message) and event.text:
         command = event.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-        return command in OPEN_COMMANDS
+        return command in OPEN_COMMANDS or (admin and command in bot_admin.COMMANDS)
     return False
 
 
@@ -109,7 +112,8 @@ class PlayerContext(BaseMiddleware):
             # Group handlers meet newcomers themselves: the terms go to a private chat
             # through a deep link, never into the group.
             return await handler(event, data)
-        if (player is None or player.terms_accepted_at is None) and not _open_before_terms(event):
+        if ((player is None or player.terms_accepted_at is None)
+                and not _open_before_terms(event, data["config"].admins)):
             if isinstance(event, CallbackQuery):
                 await event.answer(t(lang, "terms_needed"), show_alert=True)
             else:

@@ -1,0 +1,31 @@
+"""English texts: a game's record (/game), the seed commitment and its reveal."""
+# ruff: noqa: E501  (one text per line reads better than wrapped fragments)
+
+TEXTS: dict[str, str] = {
+    "cmd_game": "A game's full record, by its number",
+    "record_usage": "Send /game and the game's number, like <code>/game 12</code>. Results link to it.",
+    "record_unknown": "There is no game #{lobby_id}.",
+    "record_private": "Game #{lobby_id} is not shown here: a private duel's record is shown to its players, a group game's to its players and in its own group.",
+    "record_in_play": "Game #{lobby_id} is still in play: its record is shown once it is settled.",
+    "record_not_played": "Game #{lobby_id} ended without a result (it expired or was called off) and every stake was refunded: there is no result to show.",
+    "record_head": "{emoji} <b>Game #{lobby_id}</b> · {game} · {where}\nOpened {started} UTC · settled {settled} UTC",
+    "record_where_private": "private duel",
+    "record_where_group": "in {group}",
+    "record_player": "{seat}. {name}: stake {stake}, paid out {payout}",
+    "record_round": "<b>Round {round}</b>",
+    "record_die_bot": "{name} {emoji}{value} · rolled by the bot · message {message_id}{where} · {time}",
+    "record_die_player": "{name} {emoji}{value} · thrown by the player · message {message_id}{where} · {time}",
+    "record_die_server": "{name} {emoji}{value} · drawn by the server from the seed, HMAC message <code>{message}</code> · {time}",
+    "record_in_group": " in the group",
+    "record_in_chat_of": " in {name}'s chat",
+    "record_fee": "Pot {pot} · house fee {fee} ({percent}%)",
+    "record_transfers": "<b>Transfers</b>",
+    "record_transfer": "#{id} {kind}: {debit} → {credit} {amount}",
+    "record_commitment": "🔐 Commitment (SHA-256 of the seed, shown when the game started): <code>{commitment}</code>",
+    "record_seed": "🔑 Seed: <code>{seed}</code>",
+    "record_no_server": "Every die above is a Telegram die: the server drew none.",
+    "record_verify": "To check a server draw: SHA-256 of the seed's bytes must be the commitment; then HMAC-SHA256 with the seed as key of the message on the draw's line, <code>{lobby_id}:ROUND:PLAYER_ID</code> (then <code>…:1</code>, <code>…:2</code> if needed), read byte by byte, skipping bytes ≥ {limit}: the first byte b kept gives b mod {faces} + 1. README, “Checking a result”, has it in Python.",
+    "commitment_line": "🔐 Seed commitment: <code>{commitment}</code>",
+    "record_link": "Full record: /game_{lobby_id}",
+    "seed_reveal": "🔑 The seed is revealed: <code>{seed}</code>. Its SHA-256 is the commitment shown at the start; check every draw with /game_{lobby_id}.",
+}

@@ -1,0 +1,31 @@
+"""Russian texts: a game's record (/game), the seed commitment and its reveal."""
+# ruff: noqa: E501  (one text per line reads better than wrapped fragments)
+
+TEXTS: dict[str, str] = {
+    "cmd_game": "Полная запись игры по её номеру",
+    "record_usage": "Отправьте /game и номер игры, например <code>/game 12</code>. Ссылка на неё есть в результате.",
+    "record_unknown": "Игры #{lobby_id} нет.",
+    "record_private": "Игру #{lobby_id} здесь не показать: запись приватной дуэли видят её игроки, запись игры в группе — её игроки и сама группа.",
+    "record_in_play": "Игра #{lobby_id} ещё идёт: запись покажем, когда она завершится.",
+    "record_not_played": "Игра #{lobby_id} закончилась без результата (истекла или отменена), все ставки вернулись: показывать нечего.",
+    "record_head": "{emoji} <b>Игра #{lobby_id}</b> · {game} · {where}\nОткрыта {started} UTC · завершена {settled} UTC",
+    "record_where_private": "приватная дуэль",
+    "record_where_group": "в {group}",
+    "record_player": "{seat}. {name}: ставка {stake}, выплата {payout}",
+    "record_round": "<b>Раунд {round}</b>",
+    "record_die_bot": "{name} {emoji}{value} · бросил бот · сообщение {message_id}{where} · {time}",
+    "record_die_player": "{name} {emoji}{value} · бросил игрок · сообщение {message_id}{where} · {time}",
+    "record_die_server": "{name} {emoji}{value} · вычислил сервер из сида, сообщение HMAC <code>{message}</code> · {time}",
+    "record_in_group": " в группе",
+    "record_in_chat_of": " в чате {name}",
+    "record_fee": "Банк {pot} · комиссия {fee} ({percent}%)",
+    "record_transfers": "<b>Переводы</b>",
+    "record_transfer": "#{id} {kind}: {debit} → {credit} {amount}",
+    "record_commitment": "🔐 Обязательство (SHA-256 сида, показано при старте игры): <code>{commitment}</code>",
+    "record_seed": "🔑 Сид: <code>{seed}</code>",
+    "record_no_server": "Все кубики выше брошены в Telegram: сервер ничего не вычислял.",
+    "record_verify": "Как проверить значение сервера: SHA-256 байтов сида должен совпасть с обязательством; затем HMAC-SHA256 с сидом в качестве ключа от сообщения в строке значения, <code>{lobby_id}:РАУНД:ID_ИГРОКА</code> (при нужде <code>…:1</code>, <code>…:2</code>), байты по порядку, байты ≥ {limit} пропускаются: первый оставшийся байт b даёт b mod {faces} + 1. Код на Python — в README, «Checking a result».",
+    "commitment_line": "🔐 Обязательство сида: <code>{commitment}</code>",
+    "record_link": "Полная запись: /game_{lobby_id}",
+    "seed_reveal": "🔑 Сид раскрыт: <code>{seed}</code>. Его SHA-256 — обязательство, показанное при старте; проверить каждое значение: /game_{lobby_id}.",
+}
