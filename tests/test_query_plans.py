@@ -22,6 +22,7 @@ from ludice import (
     ledger,
     outbox,
     payments,
+    records,
     redelivery,
     refunds,
     throws,
@@ -88,6 +89,8 @@ HOT_PATHS: list[tuple[str, Call]] = [
     ("start-up: open lobbies", games.open_lobbies),
     ("start-up: rolling lobbies", games.rolling_lobbies),
     ("top-ups today", lambda c: payments.topups_today(c, 1, NOW)),
+    ("/game record", lambda c: records.for_viewer(c, 1, viewer=1, chat_id=None)),
+    ("/user card", lambda c: users.card(c, users.get(c, 1), frozenset({1}))),
 ]
 HOT_SQL: list[tuple[str, str, tuple]] = [
     ("lobby by id", "SELECT * FROM lobbies WHERE id = ?", (1,)),
