@@ -302,7 +302,29 @@ CREATE TABLE admin_requests (
     CHECK ((decided_at IS NULL) = (outcome IS NULL))
 ) STRICT;
 
--- step 10: queries that stay fast as history grows
+-- step 10: the house as a player; friendly (0-credit) games
+-- A friendly game stakes nothing: bets and stakes may be 0. Loosening a CHECK leaves every
+-- stored row valid and the file format unchanged, so it is done the way SQLite's docs give
+-- for such changes (lang_altertable.html, "otherwise"): edit the table's definition in
+-- sqlite_schema in this step's transaction. The edit replaces only the CHECK text, whatever
+-- columns other steps added to these tables. The CREATE INDEX below bumps the schema cookie,
+-- so every open connection re-reads the definitions; RESET re-reads them here.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (bet > 0)', 'CHECK (bet >= 0)')
+    WHERE type = 'table' AND name = 'lobbies';
+UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (stake > 0)', 'CHECK (stake >= 0)')
+    WHERE type = 'table' AND name = 'lobby_players';
+PRAGMA writable_schema = RESET;
+-- Who won a game when no credits say it (a friendly game pays nothing): 1 the sole winner,
+-- 0 a loser, NULL a split or a game settled before this step (its payouts tell).
+ALTER TABLE lobby_players ADD COLUMN won INTEGER CHECK (won IS NULL OR won IN (0, 1));
+-- The house takes a seat in a house duel like a player, under the id of its ledger account
+-- (-1; its users row is written by its first duel, ludice.house), so stakes, rolls,
+-- settlement, refunds and the audit treat it as any seat. The house's seats by when they
+-- were taken: its losses over the last 24 hours.
+CREATE INDEX lobby_players_house ON lobby_players (joined_at) WHERE user_id = -1;
+
+-- step 11: queries that stay fast as history grows
 -- The audit sums every account's transfers from these indexes alone (`amount` is in them);
 -- /history reads a player's newest transfers from the same ones.
 DROP INDEX transfers_debit;
@@ -338,31 +360,37 @@ CREATE INDEX group_scores_wins ON group_scores (chat_id, period, wins DESC, net 
 CREATE INDEX group_scores_player ON group_scores (user_id, period);
 
 INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)
-SELECT l.chat_id, 0, p.user_id, sum(p.payout - p.stake), sum(p.payout > p.stake), count(*)
+SELECT l.chat_id, 0, p.user_id, sum(p.payout - p.stake),
+       sum(CASE WHEN p.stake = 0 THEN coalesce(p.won = 1, 0) ELSE p.payout > p.stake END), count(*)
 FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id
 WHERE l.chat_id IS NOT NULL AND l.status = 'settled'
 GROUP BY l.chat_id, p.user_id;
 INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)
 SELECT l.chat_id, (l.resolved_at / 86400 - (l.resolved_at / 86400 + 3) % 7) * 86400 AS week,
-       p.user_id, sum(p.payout - p.stake), sum(p.payout > p.stake), count(*)
+       p.user_id, sum(p.payout - p.stake),
+       sum(CASE WHEN p.stake = 0 THEN coalesce(p.won = 1, 0) ELSE p.payout > p.stake END), count(*)
 FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id
 WHERE l.chat_id IS NOT NULL AND l.status = 'settled'
 GROUP BY l.chat_id, week, p.user_id;
 
--- A payout is set once, after the lobby's status (settled, or refunded as expired or
--- cancelled) in the same transaction; only settled group lobbies count. 1970-01-01 was a
--- Thursday, hence the + 3 that makes Monday day 0 of the week.
+-- A payout is set once (with `won`), after the lobby's status (settled, or refunded as
+-- expired or cancelled) in the same transaction; only settled group lobbies count. A win is
+-- what ludice.leaderboard.WIN says: more credits back than staked, or in a friendly game
+-- (nothing staked) the top die alone. 1970-01-01 was a Thursday, hence the + 3 that makes
+-- Monday day 0 of the week.
 CREATE TRIGGER group_scores_count AFTER UPDATE OF payout ON lobby_players
 WHEN OLD.payout IS NULL AND NEW.payout IS NOT NULL
 BEGIN
     INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)
-    SELECT chat_id, 0, NEW.user_id, NEW.payout - NEW.stake, NEW.payout > NEW.stake, 1
+    SELECT chat_id, 0, NEW.user_id, NEW.payout - NEW.stake,
+           CASE WHEN NEW.stake = 0 THEN coalesce(NEW.won = 1, 0) ELSE NEW.payout > NEW.stake END, 1
     FROM lobbies WHERE id = NEW.lobby_id AND status = 'settled' AND chat_id IS NOT NULL
     ON CONFLICT (chat_id, period, user_id) DO UPDATE SET net = net + excluded.net,
         wins = wins + excluded.wins, games = games + excluded.games;
     INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)
     SELECT chat_id, (resolved_at / 86400 - (resolved_at / 86400 + 3) % 7) * 86400,
-           NEW.user_id, NEW.payout - NEW.stake, NEW.payout > NEW.stake, 1
+           NEW.user_id, NEW.payout - NEW.stake,
+           CASE WHEN NEW.stake = 0 THEN coalesce(NEW.won = 1, 0) ELSE NEW.payout > NEW.stake END, 1
     FROM lobbies WHERE id = NEW.lobby_id AND status = 'settled' AND chat_id IS NOT NULL
     ON CONFLICT (chat_id, period, user_id) DO UPDATE SET net = net + excluded.net,
         wins = wins + excluded.wins, games = games + excluded.games;

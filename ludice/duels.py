@@ -116,6 +116,11 @@ def call_off_interrupted(conn: sqlite3.Connection, lobby_ids: list[int], *, now:
     return called_off
 
 
+def people(user_ids: list[int]) -> list[int]:
+    """The seats held by persons: everyone but the house, who is told nothing."""
+    return [u for u in user_ids if u != ledger.HOUSE]
+
+
 def names(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     marks = ",".join("?" * len(user_ids))
     found = {r[0]: (r[1] or (f"@{r[2]}" if r[2] else str(r[0]))) for r in conn.execute(
@@ -154,7 +159,7 @@ def advance(conn: sqlite3.Connection, lobby_id: int, *, settings: Settings, now:
         if cur.rowcount != 1:
             return None
         if lobby.chat_id is None and announce:  # a group hears of the next round from its caller
-            for user_id in seated:
+            for user_id in people(seated):
                 outbox.add(conn, user_id, "duel_tie", now, lobby_id=lobby_id, game=lobby.game,
                            rolls=shown, tied=[label[u] for u in top], round=lobby.round + 1)
         return Advance(get_lobby(conn, lobby_id), settled=False, next_players=top)
@@ -168,7 +173,10 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
     stakes = dict(conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)))
     pot = sum(stakes.values())
-    payouts, house = rules.shares(pot, lobby.house_fee_percent(settings), winners)
+    # A tie with the house gives each side its stake back: no fee on a game nobody won.
+    split_with_house = ledger.HOUSE in winners and len(winners) > 1
+    percent = 0 if split_with_house else lobby.house_fee_percent(settings)
+    payouts, house = rules.shares(pot, percent, winners)
     cur = conn.execute(
         "UPDATE lobbies SET status = 'settled', resolved_at = ?, fee = ?"
         " WHERE id = ? AND status = 'rolling'", (now, house, lobby.id))
@@ -182,9 +190,11 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
     if house:
         ledger.transfer(conn, debit=ledger.ESCROW, credit=ledger.HOUSE, amount=house,
                         kind="fee", key=f"fee:{lobby.id}", now=now, reference=f"lobby {lobby.id}")
+    sole = winners[0] if len(winners) == 1 else None
     conn.executemany(
-        "UPDATE lobby_players SET payout = ? WHERE lobby_id = ? AND user_id = ?",
-        [(payouts.get(u, 0), lobby.id, u) for u in stakes],
+        "UPDATE lobby_players SET payout = ?, won = ? WHERE lobby_id = ? AND user_id = ?",
+        [(payouts.get(u, 0), None if sole is None and u in winners else int(u == sole),
+          lobby.id, u) for u in stakes],
     )
     log.info("lobby %s settled: %s pot %s, won by %s, house fee %s", lobby.id, lobby.game, pot,
              ", ".join(map(str, winners)), house,
@@ -203,11 +213,13 @@ def _settle(conn: sqlite3.Connection, lobby: Lobby, winners: list[int], shown: l
     seed = fairness.revealed(conn, lobby.id, "settled") if server_drawn(conn, lobby.id) else None
     reveal = {"seed": seed} if seed else {}
     for user_id, stake in stakes.items():
+        if user_id == ledger.HOUSE:
+            continue
         won = payouts.get(user_id, 0)
         outbox.add(conn, user_id, "duel_result", now, **reveal, lobby_id=lobby.id, game=lobby.game,
                    rolls=shown, winners=[label[w] for w in winners], pot=pot, fee=house,
                    payout=won, net=won - stake, split=len(winners) > 1,
-                   balance=ledger.balance(conn, user_id))
+                   won=user_id in winners, balance=ledger.balance(conn, user_id))
     return Advance(get_lobby(conn, lobby.id), settled=True)
 
 
@@ -255,26 +267,16 @@ def finish_unseen(conn: sqlite3.Connection, lobby_id: int, *, reason: str, setti
     reveal = {"seed": fairness.revealed(conn, lobby_id, done.status),
               "commitment": fairness.commitment(conn, lobby_id)}
     group = games.group_title(conn, done.chat_id) if done.chat_id is not None else ""
-    stakes = conn.execute("SELECT user_id, stake, payout FROM lobby_players WHERE lobby_id = ?"
-                          " ORDER BY seat", (lobby_id,)).fetchall()
-    winners = [user_id for user_id, _stake, payout in stakes if payout > 0]
-    label = names(conn, [user_id for user_id, _stake, _payout in stakes])
-    pot = sum(stake for _user, stake, _payout in stakes)
-    for user_id, stake, payout in stakes:
+    stakes = conn.execute("SELECT user_id, stake, payout, won FROM lobby_players"
+                          " WHERE lobby_id = ? ORDER BY seat", (lobby_id,)).fetchall()
+    # A friendly game pays nobody: its sole winner is the one marked won.
+    winners = [user_id for user_id, _stake, payout, won in stakes if payout > 0 or won == 1]
+    label = names(conn, [row[0] for row in stakes])
+    pot = sum(row[1] for row in stakes)
+    for user_id, stake, payout, _won in stakes:
         outbox.add(conn, user_id, "group_finished_privately", now, lobby_id=lobby_id,
                    game=done.game, group=group, reason=reason, rounds=rounds, **reveal,
                    winners=[label[w] for w in winners], pot=pot, fee=done.fee, payout=payout,
-                   net=payout - stake, split=len(winners) != 1,
+                   net=payout - stake, split=len(winners) != 1, won=user_id in winners,
                    balance=ledger.balance(conn, user_id))
     return done
-
-
-def player_stats(conn: sqlite3.Connection, user_id: int) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT count(*), coalesce(sum(p.payout > p.stake), 0),"
-        " coalesce(sum(p.payout < p.stake), 0), coalesce(sum(p.payout - p.stake), 0)"
-        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
-        " WHERE p.user_id = ? AND l.status = 'settled'", (user_id,)).fetchone()
-    games, wins, losses, net = row
-    return {"games": games, "wins": wins, "losses": losses, "draws": games - wins - losses,
-            "net": net, "win_rate": round(100 * wins / games) if games else 0}

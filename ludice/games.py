@@ -163,8 +163,10 @@ def take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -
         " VALUES (?, ?, ?, ?, ?)",
         (lobby_id, user_id, len(seated) + 1, lobby.bet, now),
     )
-    ledger.transfer(conn, debit=user_id, credit=ledger.ESCROW, amount=lobby.bet, kind="stake",
-                    key=f"stake:{lobby_id}:{user_id}", now=now, reference=f"lobby {lobby_id}")
+    if lobby.bet:  # a friendly game moves no credits
+        ledger.transfer(conn, debit=user_id, credit=ledger.ESCROW, amount=lobby.bet,
+                        kind="stake", key=f"stake:{lobby_id}:{user_id}", now=now,
+                        reference=f"lobby {lobby_id}")
     seated.append(user_id)
     if len(seated) == lobby.seats:
         start(conn, lobby_id)

@@ -5,15 +5,24 @@ the group played; deriving it from every settled lobby on each /top took 0.5-1.5
 transfers. `derived_scores` computes the same figures from the lobbies themselves, for the
 tests (and anyone) to check the kept ones against.
 
+A player's own record (player_stats, for /profile) is derived from their settled lobbies.
+
 Net winnings of a player in a game = payout - stake; a win = a payout above the stake (a split
-that only returns the stake is not a win). "This week" starts Monday 00:00 UTC."""
+that only returns the stake is not a win), or in a friendly game the top die alone (the
+trigger says the same as WIN). House duels are private games, never a group's. "This week"
+starts Monday 00:00 UTC."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from ludice import ledger
+
 ALL_TIME = 0
+# A win: more credits back than staked, or in a friendly game (no credits) the top die alone.
+WIN = "CASE WHEN p.stake = 0 THEN coalesce(p.won = 1, 0) ELSE p.payout > p.stake END"
+LOSS = "CASE WHEN p.stake = 0 THEN coalesce(p.won = 0, 0) ELSE p.payout < p.stake END"
 
 
 def week_start(now: int) -> int:
@@ -76,9 +85,9 @@ def derived_scores(conn: sqlite3.Connection) -> set[tuple[int, int, int, int, in
     """(chat, period, player, net, wins, games) computed from every settled group lobby: what
     `group_scores` must hold. A full scan: for checks, never for a player's command."""
     rows = conn.execute(
-        """
+        f"""
         WITH games AS (
-            SELECT l.chat_id, p.user_id, p.payout - p.stake AS net, p.payout > p.stake AS won,
+            SELECT l.chat_id, p.user_id, p.payout - p.stake AS net, {WIN} AS won,
                    (l.resolved_at / 86400 - (l.resolved_at / 86400 + 3) % 7) * 86400 AS week
             FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id
             WHERE l.chat_id IS NOT NULL AND l.status = 'settled')
@@ -89,6 +98,22 @@ def derived_scores(conn: sqlite3.Connection) -> set[tuple[int, int, int, int, in
         GROUP BY chat_id, week, user_id
         """)
     return {tuple(r) for r in rows}
+
+
+def player_stats(conn: sqlite3.Connection, user_id: int, *, house: bool = False
+                 ) -> dict[str, int]:
+    """A player's settled games against people, or (`house`) against the house."""
+    row = conn.execute(
+        f"SELECT count(*), coalesce(sum({WIN}), 0), coalesce(sum({LOSS}), 0),"
+        " coalesce(sum(p.payout - p.stake), 0)"
+        " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
+        " WHERE p.user_id = ? AND l.status = 'settled' AND"
+        f" {'' if house else 'NOT '}EXISTS (SELECT 1 FROM lobby_players h"
+        " WHERE h.lobby_id = p.lobby_id AND h.user_id = ?)",
+        (user_id, ledger.HOUSE)).fetchone()
+    games, wins, losses, net = row
+    return {"games": games, "wins": wins, "losses": losses, "draws": games - wins - losses,
+            "net": net, "win_rate": round(100 * wins / games) if games else 0}
 
 
 def kept_scores(conn: sqlite3.Connection) -> set[tuple[int, int, int, int, int, int]]:

@@ -41,12 +41,13 @@ def _close_and_refund(
     for user_id, stake in conn.execute(
         "SELECT user_id, stake FROM lobby_players WHERE lobby_id = ? ORDER BY seat", (lobby.id,)
     ).fetchall():
-        ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake, kind="refund",
-                        key=f"refund:{lobby.id}:{user_id}", now=now,
-                        reference=f"lobby {lobby.id} {status}")
+        if stake:  # a friendly game staked nothing
+            ledger.transfer(conn, debit=ledger.ESCROW, credit=user_id, amount=stake,
+                            kind="refund", key=f"refund:{lobby.id}:{user_id}", now=now,
+                            reference=f"lobby {lobby.id} {status}")
         conn.execute("UPDATE lobby_players SET payout = stake WHERE lobby_id = ? AND user_id = ?",
                      (lobby.id, user_id))
-        if user_id != notify_except:
+        if user_id not in (notify_except, ledger.HOUSE):  # the house is told nothing
             outbox.add(conn, user_id, text_key, now, lobby_id=lobby.id, game=lobby.game,
                        bet=stake, reason=reason or "", balance=ledger.balance(conn, user_id),
                        **where)

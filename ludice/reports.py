@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from ludice import ledger
+from ludice import house, ledger
 
 
 def stats(conn: sqlite3.Connection) -> dict[str, int]:
     one = conn.execute(
         "SELECT count(*) AS users, count(terms_accepted_at) AS accepted,"
-        " count(banned_at) AS banned FROM users"
+        " count(banned_at) AS banned FROM users WHERE id > 0"  # not the house's seat
     ).fetchone()
     held = conn.execute("SELECT coalesce(sum(balance), 0) FROM accounts WHERE id > 0").fetchone()[0]
     figures = {
@@ -30,4 +30,5 @@ def stats(conn: sqlite3.Connection) -> dict[str, int]:
     figures["staked_total"] = conn.execute(
         "SELECT coalesce(sum(stake), 0) FROM lobby_players"
     ).fetchone()[0]
+    figures.update(house.results(conn))
     return figures

@@ -55,7 +55,12 @@ def parse_bet(text: str) -> int:
     return int(cleaned)
 
 
+FRIENDLY = 0  # the bet of a game played for fun: no stakes, no fee, matched only with its kind
+
+
 def check_bet(bet: int, *, min_bet: int, max_bet: int, balance: int) -> int:
+    if bet == FRIENDLY:
+        return bet
     if bet < min_bet:
         raise BetRefused("below_min", min_bet)
     if bet > max_bet:

@@ -44,6 +44,10 @@ SPECS: dict[str, Spec] = {
     "backup_interval_hours": Spec(int, 24, 0, 24 * 365, "hours between backups; 0 = off"),
     "backup_keep": Spec(int, 7, 1, 10_000, "backups kept; older ones are deleted"),
     "backup_dir": Spec(str, "", help="backup folder; empty = backups/ beside the db"),
+    "house_play": Spec(bool, True, help="players may duel the house (/house)"),
+    "house_max_bet": Spec(int, 0, 0, 10**9, "largest bet against the house; 0 = max_bet"),
+    "house_daily_loss_cap": Spec(int, 0, 0, 10**12,
+                                 "most the house may lose in 24 h, all players; 0 = no cap"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -71,9 +75,16 @@ class Settings:
     backup_interval_hours: int
     backup_keep: int
     backup_dir: str
+    house_play: bool
+    house_max_bet: int
+    house_daily_loss_cap: int
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    @property
+    def house_bet_limit(self) -> int:
+        return self.house_max_bet or self.max_bet
 
 
 DEFAULTS = Settings(**{key: spec.default for key, spec in SPECS.items()})
@@ -153,6 +164,9 @@ def check(conn: sqlite3.Connection, key: str, raw: str) -> Any:
     merged = load(conn).replace(**{key: value})
     if merged.min_bet > merged.max_bet:
         raise SettingError(f"min_bet ({merged.min_bet}) cannot exceed max_bet ({merged.max_bet})")
+    if merged.house_bet_limit < merged.min_bet:
+        raise SettingError(f"house_max_bet ({merged.house_max_bet}) cannot be below min_bet "
+                           f"({merged.min_bet}); 0 means the same as max_bet")
     return value
 
 

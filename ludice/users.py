@@ -134,7 +134,7 @@ def listing(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
         "SELECT u.id, u.username, u.first_name, coalesce(a.balance, 0) AS balance,"
         " u.terms_accepted_at IS NOT NULL AS accepted, u.banned_at IS NOT NULL AS banned,"
         " u.last_seen_at FROM users u LEFT JOIN accounts a ON a.id = u.id"
-        " ORDER BY u.last_seen_at DESC, u.id LIMIT ?",
+        " WHERE u.id > 0 ORDER BY u.last_seen_at DESC, u.id LIMIT ?",
         (limit,),
     )
     return [dict(r) for r in rows]

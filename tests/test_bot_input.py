@@ -32,7 +32,7 @@ async def _refused(bot, user_id: int, text: str, reply: str) -> None:
 
 BAD_BETS = [
     ("/dice abc", "A bet is a whole number of credits"),
-    ("/dice 0", "The smallest bet is 10 credits"),
+    ("/dice 1", "The smallest bet is 10 credits"),
     ("/dice -5", "A bet is a whole number of credits"),
     ("/dice 1.5", "A bet is a whole number of credits"),
     ("/dice 1e3", "A bet is a whole number of credits"),
@@ -67,11 +67,11 @@ async def test_typed_bet_after_choosing_a_game_with_buttons(tmp_path):
         await press_button(fake, 1, "game:darts")
         prompt = await fake.wait_text(1, "type an amount")
         assert "Darts" in prompt and "(10–200)" in prompt and "Balance: 100" in prompt
-        # quick bets outside [min_bet, max_bet] are not offered
+        # quick bets outside [min_bet, max_bet] are not offered; "just for fun" (0) always is
         kb = fake.messages[(1, find_button(fake, 1, "bet:")[0])]["reply_markup"][
             "inline_keyboard"]
         assert [b["callback_data"] for row in kb for b in row] == [
-            "bet:darts:10", "bet:darts:50", "bet:darts:100"]
+            "bet:darts:10", "bet:darts:50", "bet:darts:100", "bet:darts:0"]
         await _refused(bot, 1, "abc", "A bet is a whole number")
         await _refused(bot, 1, "5", "The smallest bet is 10")  # still waiting for a bet
         fake.send_text(1, "25")

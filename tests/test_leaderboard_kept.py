@@ -31,12 +31,13 @@ def _setup(conn: sqlite3.Connection) -> None:
 
 
 def _one_game(conn: sqlite3.Connection, rng: random.Random, now: int) -> None:
-    """A group game that settles (maybe after a tie, maybe split) or is refunded."""
+    """A group game, maybe friendly (0 credits), that settles (maybe after a tie, maybe
+    split) or is refunded."""
     chat = rng.choice(CHATS)
     seated = rng.sample(PLAYERS, rng.choice((2, 2, 3)))
     try:
         with db.transaction(conn):
-            lobby = challenges.create(conn, chat, seated[0], "dice", rng.choice((10, 25)),
+            lobby = challenges.create(conn, chat, seated[0], "dice", rng.choice((0, 10, 25)),
                                       target=None, thread_id=None, settings=S, now=now).lobby
             if rng.random() < 0.15:
                 refunds.expire(conn, lobby.id, now=now + 10_000)

@@ -21,6 +21,7 @@ from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.cards import Cards, render_group
+from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
@@ -33,8 +34,8 @@ from ludice.redelivery import AlreadyHandled
 from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
-COMMANDS = ("start", "play", "profile", "topup", "bonus", "history", "leave", "top", "help",
-            "privacy", "paysupport", "game")
+COMMANDS = ("start", "play", "house", "profile", "topup", "bonus", "history", "leave", "top",
+            "help", "privacy", "paysupport", "game")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
@@ -148,7 +149,8 @@ class Application:
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
-                             redraw=self.cards.refresh)
+                             redraw=self.cards.refresh,
+                             private_buttons=house_play.instead_offer(self.store))
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
                          reconcile=self.reconcile, startup_grace=self.startup_grace,

@@ -144,7 +144,7 @@ class DuelRunner:
         names = await self.store.read(duels.names, everyone)
         langs = await self.store.read(_languages, everyone)
         pot = lobby.bet * len(everyone)
-        for player in everyone:
+        for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
                      players=" vs ".join(escape(names[p]) for p in everyone))
             if commitment:
@@ -157,11 +157,12 @@ class DuelRunner:
     async def _roll(self, lobby: Lobby, player: int, everyone: list[int]
                     ) -> tuple[int, int, int] | None:
         """Roll `player`'s die in their own chat (or, if they blocked the bot, in another
-        player's) and record it at once. Returns (value, chat, message) of the die."""
+        player's; the house's in its opponent's) and record it at once. Returns (value,
+        chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
         await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
                                now=int(self.clock()))
-        for chat in [player] + [p for p in everyone if p != player]:
+        for chat in duels.people([player] + [p for p in everyone if p != player]):
             try:
                 # Not protect_content: Telegram refuses to forward protected messages, and the
                 # forward is how the others see this very die (the forwards are protected).
@@ -187,7 +188,7 @@ class DuelRunner:
         if die is None:
             return
         _value, chat, message_id = die
-        for other in everyone:
+        for other in duels.people(everyone):
             if other == chat:
                 continue
             try:

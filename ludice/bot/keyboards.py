@@ -33,6 +33,19 @@ class ChooseBet(CallbackData, prefix="bet"):
     amount: Number
 
 
+class HouseMenu(CallbackData, prefix="hm"):
+    pass
+
+
+class HouseGame(CallbackData, prefix="hg"):
+    game: str
+
+
+class HouseBet(CallbackData, prefix="hb"):
+    game: str
+    amount: Number
+
+
 class LeaveLobby(CallbackData, prefix="leave"):
     lobby_id: Number
 
@@ -127,19 +140,45 @@ def menu(lang: str) -> ReplyKeyboardMarkup:
     return kb.as_markup(resize_keyboard=True, is_persistent=True)
 
 
-def games(lang: str) -> InlineKeyboardMarkup:
+def games(lang: str, house: bool = False) -> InlineKeyboardMarkup:
+    """The game menu; with `house`, a way to duel the house below the games."""
     kb = InlineKeyboardBuilder()
     for name in PRIVATE_GAMES:
         kb.button(text=f"{GAMES[name].emoji} {game_title(lang, name)}",
                   callback_data=ChooseGame(game=name))
+    if house:
+        kb.button(text=t(lang, "btn_house"), callback_data=HouseMenu())
+    kb.adjust(len(PRIVATE_GAMES), 1)
     return kb.as_markup()
 
 
-def bets(game: str, amounts: tuple[int, ...]) -> InlineKeyboardMarkup:
+def house_games(lang: str) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for name in PRIVATE_GAMES:
+        kb.button(text=f"{GAMES[name].emoji} {game_title(lang, name)}",
+                  callback_data=HouseGame(game=name))
+    return kb.as_markup()
+
+
+def bets(game: str, amounts: tuple[int, ...], lang: str | None = None,
+         house: bool = False) -> InlineKeyboardMarkup:
+    """Quick bets; with `lang`, a "just for fun" (0) bet after them (never against the
+    house, who plays for credits only)."""
     kb = InlineKeyboardBuilder()
     for amount in amounts:
-        kb.button(text=str(amount), callback_data=ChooseBet(game=game, amount=amount))
-    kb.adjust(4)
+        data = (HouseBet if house else ChooseBet)(game=game, amount=amount)
+        kb.button(text=str(amount), callback_data=data)
+    rows = [4] * ((len(amounts) + 3) // 4)
+    if lang is not None and not house:
+        kb.button(text=t(lang, "btn_friendly"), callback_data=ChooseBet(game=game, amount=0))
+        rows.append(1)
+    kb.adjust(*(rows or [4]))
+    return kb.as_markup()
+
+
+def house_instead(lang: str, game: str, bet: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=t(lang, "btn_house_instead"), callback_data=HouseBet(game=game, amount=bet))
     return kb.as_markup()
 
 

@@ -20,6 +20,9 @@ from ludice.bot import locales
 from ludice.rules import GAMES
 
 FALLBACK = "en"
+# A friendly game's refund notices, which have no stake to give back.
+FRIENDLY_NOTICES = {"lobby_expired": "friendly_expired", "group_lobby_expired":
+                    "group_friendly_expired", "lobby_left_other": "friendly_left_other"}
 PLURAL = "plural:"
 Number = int | float | Decimal
 
@@ -128,6 +131,11 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
         if key == "duel_tie":
             return t(lang, "duel_tie", rolls=rolls, round=params["round"],
                      tied=", ".join(escape(n) for n in params["tied"]))
+        if params["pot"] == 0:  # a friendly game: who won, and no figures
+            outcome = ("split" if params["split"] else
+                       "win" if params.get("won") else "loss")
+            return t(lang, f"friendly_result_{outcome}", rolls=rolls,
+                     winners=", ".join(escape(w) for w in params["winners"]))
         fee_note = t(lang, "fee_note", fee=params["fee"]) if params["fee"] else ""
         common = dict(rolls=rolls, pot=params["pot"], fee_note=fee_note,
                       balance=params["balance"], payout=params["payout"])
@@ -142,6 +150,8 @@ def render_outbox(lang: str, key: str, params: dict[str, Any]) -> str:
     if key == "group_finished_privately":
         return _finished_privately(lang, params)
     safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+    if params.get("bet") == 0 and key in FRIENDLY_NOTICES:  # no "0 credits are back"
+        key = FRIENDLY_NOTICES[key]
     if key in ("group_lobby_closed", "lobby_called_off"):  # the reason is a code: in words
         safe["why"] = _why(lang, params)
     return t(lang, key, **safe)

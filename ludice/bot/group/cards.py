@@ -39,8 +39,9 @@ def rolls_line(emoji: str, rolls: list[list]) -> str:
 def render_card(view: Card) -> Rendered:
     lobby, extra, lang = view.lobby, view.extra, view.lang
     emoji = GAMES[lobby.game].emoji
-    lines = [t(lang, "card_head", emoji=emoji, game=game_title(lang, lobby.game),
-               lobby_id=lobby.id, bet=lobby.bet)]
+    head = "card_head" if lobby.bet else "card_head_friendly"
+    lines = [t(lang, head, emoji=emoji, game=game_title(lang, lobby.game), lobby_id=lobby.id,
+               bet=lobby.bet)]
     creator = escape(view.creator)
     if lobby.status == "open":
         lines.append(t(lang, "card_direct_call", creator=creator,
@@ -81,10 +82,11 @@ def render_group(lang: str, key: str, params: dict[str, Any]) -> Rendered:
         fee_note = t(lang, "fee_note", fee=params["fee"]) if params["fee"] else ""
         common = dict(emoji=emoji, lobby_id=lobby_id, rolls=shown, missing=missing,
                       pot=params["pot"], each=params["each"], fee_note=fee_note)
+        kind = "group_result" if params["pot"] else "group_friendly"  # friendly: no figures
         if params["split"]:
-            text = t(lang, "group_result_split", winners=names(params["winners"]), **common)
+            text = t(lang, f"{kind}_split", winners=names(params["winners"]), **common)
         else:
-            text = t(lang, "group_result_win", winner=escape(params["winners"][0]), **common)
+            text = t(lang, f"{kind}_win", winner=escape(params["winners"][0]), **common)
         text += "\n" + t(lang, "record_link", lobby_id=lobby_id)
         return text, keyboards.rematch(lang, lobby_id)
     if key == "group_turn":

@@ -239,7 +239,8 @@ async def cmd_group_help(message: Message, group: Group | None, settings: Settin
     await message.reply(t(lang, "group_help", games=" ".join(
         rules.GAMES[g].emoji for g in group.games), min_bet=low, max_bet=high,
         seats=group.seats, mode=describe_mode(group),
-        fee_part=t(lang, "fee_part", fee=fee) if fee else "", tie_rounds=settings.tie_rounds))
+        fee_part=t(lang, "fee_part", fee=fee) if fee else "", tie_rounds=settings.tie_rounds)
+        + t(lang, "group_help_friendly"))
 
 
 def make_router() -> Router:

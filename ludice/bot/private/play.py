@@ -68,8 +68,9 @@ async def _play(message: Message, sender: User, game: str, bet_text: str, *, lan
         return True
     jobs.schedule_expiry(lobby.id, lobby.expires_at)
     expires = datetime.fromtimestamp(lobby.expires_at, UTC).strftime("%H:%M:%S")
+    waiting = "lobby_waiting" if lobby.bet else "friendly_waiting"
     await message.answer(
-        t(lang, "lobby_waiting", emoji=lobby.emoji, lobby_id=lobby.id, bet=lobby.bet,
+        t(lang, waiting, emoji=lobby.emoji, lobby_id=lobby.id, bet=lobby.bet,
           minutes=max(1, round((lobby.expires_at - now) / 60)), expires_at=expires),
         reply_markup=keyboards.leave(lang, lobby.id),
     )
@@ -85,7 +86,8 @@ async def _ask_bet(message: Message, user_id: int, game: str, *, lang: str, stor
         t(lang, "bet_prompt", emoji=rules.GAMES[game].emoji, game=game_title(lang, game),
           min_bet=settings.min_bet, max_bet=settings.max_bet, balance=balance),
         reply_markup=keyboards.bets(game, tuple(b for b in settings.quick_bets
-                                                if settings.min_bet <= b <= settings.max_bet)),
+                                                if settings.min_bet <= b <= settings.max_bet),
+                                    lang),
     )
 
 
@@ -97,14 +99,16 @@ async def cmd_play(message: Message, command: CommandObject, lang: str, store: S
         await _play(message, message.from_user, game, command.args, lang=lang, store=store,
                     duels=duels, jobs=jobs, clock=clock, state=state, update_id=update_id)
     elif command.command.lower() == "play":
-        await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
+        await message.answer(t(lang, "choose_game"),
+                             reply_markup=keyboards.games(lang, settings.house_play))
     else:
         await _ask_bet(message, message.from_user.id, game, lang=lang, store=store,
                        settings=settings, state=state)
 
 
-async def btn_play(message: Message, lang: str) -> None:
-    await message.answer(t(lang, "choose_game"), reply_markup=keyboards.games(lang))
+async def btn_play(message: Message, lang: str, settings: Settings) -> None:
+    await message.answer(t(lang, "choose_game"),
+                         reply_markup=keyboards.games(lang, settings.house_play))
 
 
 async def choose_game(query: CallbackQuery, callback_data: keyboards.ChooseGame, lang: str,

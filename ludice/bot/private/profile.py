@@ -10,7 +10,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from ludice import duels, ledger
+from ludice import leaderboard, ledger
 from ludice.bot import keyboards
 from ludice.bot.texts import CATALOGS, button_texts, t
 from ludice.db import Store
@@ -20,15 +20,19 @@ from ludice.users import User
 HISTORY_SIZE = 15
 
 
-def _profile(conn: sqlite3.Connection, user_id: int) -> dict:
-    return {"balance": ledger.balance(conn, user_id), **duels.player_stats(conn, user_id)}
+def _profile(conn: sqlite3.Connection, user_id: int) -> tuple[dict, dict]:
+    """The balance and the games against people; the games against the house apart."""
+    return ({"balance": ledger.balance(conn, user_id), **leaderboard.player_stats(conn, user_id)},
+            leaderboard.player_stats(conn, user_id, house=True))
 
 
 async def cmd_profile(message: Message, player: User, lang: str, store: Store,
                       settings: Settings) -> None:
-    figures = await store.report(_profile, player.id)
+    figures, against_house = await store.report(_profile, player.id)
+    house_line = ("\n" + t(lang, "profile_house", count=against_house["games"],
+                            **against_house) if against_house["games"] else "")
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
-                           **figures),
+                           **figures) + house_line,
                          reply_markup=keyboards.bonus(lang) if settings.daily_bonus else None)
 
 

@@ -72,7 +72,9 @@ async def cmd_help(message: Message, lang: str, settings: Settings) -> None:
     fee_part = t(lang, "fee_part", fee=fee) if fee else ""
     await message.answer(t(lang, "help", ttl_minutes=max(1, settings.lobby_ttl_seconds // 60),
                            fee_part=fee_part, tie_rounds=settings.tie_rounds,
-                           min_bet=settings.min_bet, max_bet=settings.max_bet))
+                           min_bet=settings.min_bet, max_bet=settings.max_bet)
+                         + (t(lang, "help_house") if settings.house_play else "")
+                         + t(lang, "help_friendly"))
 
 
 async def cmd_privacy(message: Message, lang: str) -> None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 REFUSED = (TelegramForbiddenError, TelegramBadRequest, TelegramMigrateToChat)
 # (language, text key, params) -> the text and buttons of a group message
 GroupRenderer = Callable[[str, str, dict[str, Any]], tuple[str, InlineKeyboardMarkup | None]]
+# (language, text key, params) -> the buttons of a private message, if it has any
+PrivateButtons = Callable[[str, str, dict[str, Any]], Awaitable[InlineKeyboardMarkup | None]]
 
 
 def _languages(conn: sqlite3.Connection, chat_ids: set[int]) -> dict[int, str]:
@@ -59,7 +61,8 @@ def _pending(conn: sqlite3.Connection, chat_id: int | None = None
 class Mailer:
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], float],
                  interval: float = 2.0, *, render_group: GroupRenderer,
-                 redraw: Callable[[int], Awaitable[None]] | None = None) -> None:
+                 redraw: Callable[[int], Awaitable[None]] | None = None,
+                 private_buttons: PrivateButtons | None = None) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
@@ -68,6 +71,7 @@ class Mailer:
         # knows nothing of it.
         self.render_group = render_group
         self.redraw = redraw  # redraws a challenge card (outbox key `group_card`)
+        self.private_buttons = private_buttons
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._chats: dict[int, asyncio.Task] = {}  # the sender of each chat
@@ -153,8 +157,11 @@ class Mailer:
             await self.bot.send_message(message.chat_id, f"{heading}\n{text}")
             return
         if message.chat_id > 0:
+            markup = (await self.private_buttons(lang, message.text_key, message.params)
+                      if self.private_buttons is not None else None)
             await self.bot.send_message(message.chat_id,
-                                        render_outbox(lang, message.text_key, message.params))
+                                        render_outbox(lang, message.text_key, message.params),
+                                        reply_markup=markup)
             return
         text, markup = self.render_group(lang, message.text_key, message.params)
         try:
