@@ -217,7 +217,10 @@ class Store:
     an awaited write sees it: each read starts its snapshot after that COMMIT."""
 
     MAX_BATCH = 256
-    READERS, REPORTERS = 2, 2
+    # One lookup connection keeps lookups in the order they were asked for, as the writer
+    # keeps units of work: two players' updates reach their writes first come, first served
+    # (matchmaking pairs the earlier one first). Reports may overlap: two connections.
+    READERS, REPORTERS = 1, 2
     # asyncio, aiosqlite and the read threads are imported in the methods: the CLI imports
     # this module and starts faster without them.
 
