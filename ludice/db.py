@@ -221,9 +221,8 @@ class Store:
     # keeps units of work: two players' updates reach their writes first come, first served
     # (matchmaking pairs the earlier one first). Reports may overlap: two connections.
     READERS, REPORTERS = 1, 2
-    # asyncio, aiosqlite and the read threads are imported in the methods: the CLI imports
-    # this module and starts faster without them.
-
+    # asyncio, aiosqlite and the read threads are imported in the methods: the CLI starts
+    # faster without them.
     def __init__(self, aconn: aiosqlite.Connection, path: Path) -> None:
         from ludice.readers import Readers
 
