@@ -324,7 +324,72 @@ ALTER TABLE lobby_players ADD COLUMN won INTEGER CHECK (won IS NULL OR won IN (0
 -- were taken: its losses over the last 24 hours.
 CREATE INDEX lobby_players_house ON lobby_players (joined_at) WHERE user_id = -1;
 
--- step 11: queries that stay fast as history grows
+-- step 11: responsible play (/limits)
+-- A player's stake and loss limits per rolling window, and the minutes between reality
+-- checks: one row per item. A stricter value applies at once; a looser one (or none) waits
+-- in pending_value until pending_at, 24 hours after it was asked for (ludice.windows).
+CREATE TABLE player_limits (
+    user_id       INTEGER NOT NULL REFERENCES users (id),
+    item          TEXT NOT NULL CHECK (item IN ('stake_day', 'stake_week', 'stake_month',
+                                                'loss_day', 'loss_week', 'loss_month',
+                                                'reminder')),
+    value         INTEGER CHECK (value IS NULL OR value > 0),          -- NULL: none
+    pending_value INTEGER CHECK (pending_value IS NULL OR pending_value > 0),
+    pending_at    INTEGER,                     -- NULL: nothing pending
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, item),
+    CHECK (pending_at IS NOT NULL OR pending_value IS NULL)
+) STRICT, WITHOUT ROWID;
+
+-- Time-outs and self-exclusions. Nothing but the operator's `ludice user unexclude` (which
+-- records why) ends one before ends_at.
+CREATE TABLE exclusions (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('timeout', 'exclusion')),
+    started_at  INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    lifted_at   INTEGER,
+    lift_reason TEXT,
+    CHECK (ends_at > started_at),
+    CHECK ((lifted_at IS NULL) = (lift_reason IS NULL))
+) STRICT;
+CREATE INDEX exclusions_user ON exclusions (user_id, ends_at);
+
+-- Every change to a player's limits, time-outs and exclusions, who made it and when it
+-- applies: `ludice user limits USER`.
+CREATE TABLE limit_log (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    created_at   INTEGER NOT NULL,
+    item         TEXT NOT NULL CHECK (item IN ('stake_day', 'stake_week', 'stake_month',
+                                               'loss_day', 'loss_week', 'loss_month',
+                                               'reminder', 'timeout', 'exclusion',
+                                               'unexclude')),
+    value        INTEGER,       -- NULL: none / off / lifted; a time-out or exclusion: days
+    effective_at INTEGER NOT NULL,
+    actor        TEXT NOT NULL CHECK (actor IN ('player', 'default', 'operator')),
+    reason       TEXT
+) STRICT;
+CREATE INDEX limit_log_user ON limit_log (user_id, id);
+
+-- The play session of a player with reality checks on: due checks are found by the sweep.
+CREATE TABLE play_sessions (
+    user_id       INTEGER PRIMARY KEY REFERENCES users (id),
+    started_at    INTEGER NOT NULL,
+    last_play_at  INTEGER NOT NULL,
+    next_check_at INTEGER
+) STRICT;
+CREATE INDEX play_sessions_due ON play_sessions (next_check_at) WHERE next_check_at IS NOT NULL;
+
+-- A player's lobby money in a rolling window (stakes out, payouts and refunds in), read on
+-- every stake of a player with limits: by account and time, never a scan of the ledger.
+CREATE INDEX transfers_stakes ON transfers (debit_id, created_at, kind, amount)
+    WHERE kind = 'stake';
+CREATE INDEX transfers_returns ON transfers (credit_id, created_at, kind, amount)
+    WHERE kind IN ('payout', 'refund');
+
+-- step 12: queries that stay fast as history grows
 -- The audit sums every account's transfers from these indexes alone (`amount` is in them);
 -- /history reads a player's newest transfers from the same ones.
 DROP INDEX transfers_debit;

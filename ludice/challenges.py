@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ludice import duels, fairness, games, groups, ledger, outbox, refunds, rules
+from ludice import duels, fairness, games, groups, ledger, limits, outbox, refunds, rules
 from ludice.games import Advance, Entered, GameRefused, Lobby
 from ludice.settings import Settings
 
@@ -73,11 +73,21 @@ def _require_open(lobby: Lobby, now: int) -> None:
         raise GameRefused("lobby_closed")
 
 
-def _free_player(conn: sqlite3.Connection, user_id: int) -> None:
-    games.check_player(conn, user_id)
+def _free_player(conn: sqlite3.Connection, user_id: int, now: int) -> None:
+    games.check_player(conn, user_id, now)
     busy = games.current_lobby(conn, user_id)
     if busy is not None:
         raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)
+
+
+def _check_target(conn: sqlite3.Connection, target: tuple[int, str], bet: int, now: int
+                  ) -> None:
+    """Nobody can be challenged by name into a bet they can't take: in a time-out, excluded
+    or over their own limit. The challenger hears only that, never which limit."""
+    try:
+        limits.check(conn, target[0], bet, now)
+    except limits.LimitRefused:
+        raise GameRefused("not_taking_challenges", name=target[1]) from None
 
 
 def create(conn: sqlite3.Connection, chat_id: int, user_id: int, game: str, bet: int, *,
@@ -93,7 +103,9 @@ def create(conn: sqlite3.Connection, chat_id: int, user_id: int, game: str, bet:
                                                               for g in group.games))
     if target is not None and target[0] == user_id:
         raise GameRefused("challenge_self")
-    _free_player(conn, user_id)
+    _free_player(conn, user_id, now)
+    if target is not None:
+        _check_target(conn, target, bet, now)
     low, high = group.bet_limits(settings)
     try:
         rules.check_bet(bet, min_bet=low, max_bet=high, balance=ledger.balance(conn, user_id))
@@ -133,7 +145,7 @@ def join(conn: sqlite3.Connection, lobby_id: int, user_id: int, *, chat_id: int 
         raise GameRefused("already_joined", lobby_id=lobby_id)
     if extra.target_id is not None and user_id != extra.target_id:
         raise GameRefused("not_for_you", name=extra.target_name)
-    _free_player(conn, user_id)
+    _free_player(conn, user_id, now)
     balance = ledger.balance(conn, user_id)
     if balance < lobby.bet:
         raise GameRefused("cannot_afford", limit=balance)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from ludice import fairness, ledger, rules, users
+from ludice import fairness, ledger, limits, rules, users
 from ludice.errors import Refused
 from ludice.settings import Settings
 
@@ -97,13 +97,25 @@ def current_lobby(conn: sqlite3.Connection, user_id: int) -> Lobby | None:
     return Lobby(*row) if row else None
 
 
-def check_player(conn: sqlite3.Connection, user_id: int) -> users.User:
+def check_player(conn: sqlite3.Connection, user_id: int, now: int | None = None
+                 ) -> users.User:
+    """The player may play: terms accepted, not banned and (given `now`) not in a time-out or
+    self-exclusion. take_seat checks the exclusion again, whoever calls it."""
     user = users.get(conn, user_id)
     if user is None or user.terms_accepted_at is None:
         raise GameRefused("terms_needed")
     if user.banned_at is not None:
         raise GameRefused("banned", reason=user.ban_reason)
+    if now is not None:
+        _admit(limits.refuse_if_excluded, conn, user_id, now)
     return user
+
+
+def _admit(check, conn: sqlite3.Connection, *args: int) -> None:
+    try:
+        check(conn, *args)
+    except limits.LimitRefused as refused:
+        raise GameRefused(refused.reason, **refused.details) from None
 
 
 def enter(
@@ -119,7 +131,7 @@ def enter(
     else opened, or open one. The stake moves to escrow in this same transaction."""
     if game not in rules.PRIVATE_GAMES:
         raise GameRefused("unknown_game")
-    check_player(conn, user_id)
+    check_player(conn, user_id, now)
     busy = current_lobby(conn, user_id)
     if busy is not None:
         raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)
@@ -154,9 +166,11 @@ def open_lobby(conn: sqlite3.Connection, game: str, bet: int, seats: int, chat_i
 
 def take_seat(conn: sqlite3.Connection, lobby_id: int, user_id: int, now: int) -> Entered:
     """Seat a player in an open lobby and move their stake to escrow; a lobby that fills
-    starts. Callers have checked the player may sit here."""
+    starts. Callers have checked the player may sit here; the player's own limits, time-out
+    and self-exclusion are checked here, in the stake's transaction, for every way in."""
     lobby = get_lobby(conn, lobby_id)
     assert lobby is not None and lobby.status == "open"
+    _admit(limits.admit, conn, user_id, lobby.bet, now)
     seated = players(conn, lobby_id)
     conn.execute(
         "INSERT INTO lobby_players (lobby_id, user_id, seat, stake, joined_at)"

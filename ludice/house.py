@@ -90,7 +90,7 @@ def play(conn: sqlite3.Connection, user_id: int, game: str, bet: int, *, setting
         raise GameRefused("house_off")
     if game not in rules.PRIVATE_GAMES:
         raise GameRefused("unknown_game")
-    games.check_player(conn, user_id)
+    games.check_player(conn, user_id, now)
     busy = games.current_lobby(conn, user_id)
     if busy is not None:
         raise GameRefused("already_in_lobby", lobby_id=busy.id, status=busy.status)

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from ludice import ledger, outbox, users
+from ludice import ledger, limits, outbox, users
 from ludice.errors import LudiceError, Refused
 from ludice.settings import Settings
 
@@ -101,6 +101,9 @@ def _check_payer(conn: sqlite3.Connection, user_id: int, settings: Settings, now
         raise PaymentRefused("terms_needed")
     if user.banned_at is not None:
         raise PaymentRefused("banned", reason=user.ban_reason)
+    paused = limits.exclusion(conn, user_id, now)
+    if paused is not None:  # no Stars are taken from a player who can't play
+        raise PaymentRefused(f"topup_{paused.kind}", until=paused.until)
     if settings.topups_per_day and topups_today(conn, user_id, now) >= settings.topups_per_day:
         raise PaymentRefused("topup_cap", cap=settings.topups_per_day)
 

@@ -84,6 +84,16 @@ def leave(conn: sqlite3.Connection, user_id: int, lobby_id: int | None, *, now: 
     return closed
 
 
+def withdraw_alone(conn: sqlite3.Connection, user_id: int, *, now: int) -> Lobby | None:
+    """Withdraw the open lobby the player opened and waits in alone (nobody staked against
+    them yet), stake back; None when there is none."""
+    waiting = current_lobby(conn, user_id)
+    if (waiting is None or waiting.status != "open" or waiting.creator_id != user_id
+            or players(conn, waiting.id) != [user_id]):
+        return None
+    return leave(conn, user_id, waiting.id, now=now)
+
+
 def expire(conn: sqlite3.Connection, lobby_id: int, *, now: int) -> Lobby | None:
     """Refund a lobby whose time ran out; None when it filled, left or expired already."""
     lobby = get_lobby(conn, lobby_id)

@@ -3,7 +3,8 @@ triggers. Expiry jobs are rebuilt from the database at start-up with no misfire 
 that came due while the bot was down runs at once instead of being dropped), and a periodic
 sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
 whose runner stopped on an error, so no stake waits in escrow for the next restart, and it
-forgets the update ids recorded more than a day ago (ludice.redelivery). The throw-your-own
+forgets the update ids recorded more than a day ago (ludice.redelivery) and leaves the
+reality checks that came due in the outbox (ludice.sessions). The throw-your-own
 rounds of group challenges close the same way: a date job at the end of the window
 (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the sweep.
 Right after start-up no round closes for `startup_grace` seconds: dice thrown in time while
@@ -28,7 +29,17 @@ from pathlib import Path
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ludice import backups, challenges, games, ledger, redelivery, refunds, status, throws
+from ludice import (
+    backups,
+    challenges,
+    games,
+    ledger,
+    redelivery,
+    refunds,
+    sessions,
+    status,
+    throws,
+)
 from ludice.db import Store
 from ludice.errors import LudiceError
 from ludice.settings import Settings, load
@@ -168,6 +179,8 @@ class Jobs:
         if moved:
             log.info("sweep closed %d throw-your-own rounds", len(moved))
             self.notify()
+        if await self.store.write(sessions.send_due_checks, now=int(self.clock())):
+            self.notify()  # reality checks wait in the outbox
         if self.resume is not None:
             await self.resume()
         await self.store.write(redelivery.prune, now=int(self.clock()))

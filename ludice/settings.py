@@ -38,6 +38,8 @@ SPECS: dict[str, Spec] = {
     "credits_per_star": Spec(int, 10, 1, 10**6, "credits bought by one star"),
     "star_packs": Spec(tuple, (15, 50, 100, 500, 1000, 10_000, 100_000, 1_000_000), 1, 10**6,
                        "top-up packs offered, in stars"),
+    "default_daily_loss_limit": Spec(int, 0, 0, 10**12,
+                                     "daily loss limit new players start with; 0 = none"),
     "topups_per_day": Spec(int, 0, 0, 1000, "cap on a user's top-ups per 24 h; 0 = no cap"),
     "reconcile_interval_seconds": Spec(int, 3600, 60, 86400,
                                        "how often payments are reconciled with Telegram"),
@@ -70,6 +72,7 @@ class Settings:
     stars_enabled: bool
     credits_per_star: int
     star_packs: tuple[int, ...]
+    default_daily_loss_limit: int
     topups_per_day: int
     reconcile_interval_seconds: int
     backup_interval_hours: int

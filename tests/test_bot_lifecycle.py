@@ -182,7 +182,8 @@ async def test_ludice_run_serves_and_stops_on_sigterm(tmp_path):
             groups = [m for m in menus if m.params.get("scope") == {"type": "all_group_chats"}]
             commands = [c["command"] for c in private[0].params["commands"]]
             assert commands == ["start", "play", "house", "profile", "topup", "bonus",
-                                "history", "leave", "top", "help", "privacy", "paysupport",
+                                "history", "leave", "top", "limits", "help", "privacy",
+                                "paysupport",
                                 "game"]
             assert private[1].params["language_code"] == "ru"
             assert [c["command"] for c in groups[0].params["commands"]] == [

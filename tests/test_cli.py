@@ -257,7 +257,8 @@ def test_user_show(populated):
     data = assert_pairs(out)
     assert list(data) == ["id", "username", "first_name", "language", "balance", "admin",
                           "terms_accepted", "banned", "ban_reason", "banned_by", "created",
-                          "last_seen"]
+                          "last_seen", "limits", "pending", "reality_check_minutes",
+                          "exclusion"]
     assert (data["id"], data["username"], data["balance"], data["banned"], data["admin"]) == (
         "42", "Ann_X", "150", "-", "no")
     data = json.loads(ok("user", "show", "43", "--db", populated, "--json"))

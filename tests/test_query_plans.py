@@ -20,6 +20,7 @@ from ludice import (
     groups,
     leaderboard,
     ledger,
+    limits,
     outbox,
     payments,
     records,
@@ -92,6 +93,8 @@ HOT_PATHS: list[tuple[str, Call]] = [
     ("top-ups today", lambda c: payments.topups_today(c, 1, NOW)),
     ("/game record", lambda c: records.for_viewer(c, 1, viewer=1, chat_id=None)),
     ("/user card", lambda c: users.card(c, users.get(c, 1), frozenset({1}))),
+    ("limits on a bet", lambda c: limits.check(c, 1, 10, NOW)),
+    ("/limits", lambda c: limits.overview(c, 1, NOW)),
 ]
 HOT_SQL: list[tuple[str, str, tuple]] = [
     ("lobby by id", "SELECT * FROM lobbies WHERE id = ?", (1,)),

@@ -21,6 +21,7 @@ from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.cards import Cards, render_group
+from ludice.bot.limit_keyboards import with_reality_check
 from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
@@ -35,7 +36,7 @@ from ludice.scheduler import Jobs
 
 log = logging.getLogger("ludice")
 COMMANDS = ("start", "play", "house", "profile", "topup", "bonus", "history", "leave", "top",
-            "help", "privacy", "paysupport", "game")
+            "limits", "help", "privacy", "paysupport", "game")
 GROUP_COMMANDS = ("duel", "top", "ludice", "help")
 
 
@@ -150,7 +151,8 @@ class Application:
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
                              redraw=self.cards.refresh,
-                             private_buttons=house_play.instead_offer(self.store))
+                             private_buttons=with_reality_check(
+                                 house_play.instead_offer(self.store)))
         self.duels = DuelRunner(self.bot, self.store, self.mailer, self.clock)
         self.jobs = Jobs(self.store, self.clock, self.mailer.kick, resume=self.duels.recover,
                          reconcile=self.reconcile, startup_grace=self.startup_grace,

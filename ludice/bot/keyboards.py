@@ -206,8 +206,3 @@ def packs(lang: str, stars: tuple[int, ...], rate: int) -> InlineKeyboardMarkup:
     kb.adjust(2)
     return kb.as_markup()
 
-
-def bonus(lang: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=t(lang, "bonus_button"), callback_data=ClaimBonus())
-    return kb.as_markup()

@@ -4,21 +4,23 @@ a seat: no stake is ever taken from someone who did not accept them."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from html import escape
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, User
 
-from ludice import challenges, rules, users
+from ludice import challenges, rules, users, windows
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.admin import describe_mode, is_member, topic_of
 from ludice.bot.group.cards import Cards
 from ludice.bot.players import accepted, touch
-from ludice.bot.texts import CATALOGS, t
+from ludice.bot.texts import CATALOGS, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
@@ -29,6 +31,10 @@ from ludice.scheduler import Jobs
 from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
+# Refusals by a player's own limits, time-out or exclusion: their business, not the group's.
+PRIVATE_REFUSALS = frozenset({"timeout_active", "exclusion_active",
+                              *(f"{why}_{item}" for why in ("over", "above")
+                                for item in windows.ITEMS)})
 # Game names as players type them, in every language we speak ("дартс" is darts).
 GAME_WORDS = {catalog[f"game_{name}"].lower(): name
               for catalog in CATALOGS.values() for name in rules.GAMES}
@@ -110,10 +116,22 @@ async def cmd_duel(message: Message, command: CommandObject, group: Group | None
         await message.reply(t(lang, refused.reason, limit=refused.limit))
         return
     except GameRefused as refused:
+        if refused.reason in PRIVATE_REFUSALS:
+            await _refuse_privately(message, refused, lang)
+            return
         await message.reply(t(lang, refused.reason, **_safe(refused.details)))
         return
     jobs.schedule_expiry(entered.lobby.id, entered.lobby.expires_at)
     await cards.post(entered.lobby.id, reply_to=message)
+
+
+async def _refuse_privately(message: Message, refused: GameRefused, lang: str) -> None:
+    """The group hears a neutral refusal; the player the details, in a private message."""
+    sender = message.from_user
+    with contextlib.suppress(TelegramAPIError):  # they may have blocked the bot
+        await message.bot.send_message(sender.id, t(language(sender.language_code),
+                                                    refused.reason, **_safe(refused.details)))
+    await message.reply(t(lang, "refused_privately"))
 
 
 def _safe(details: dict) -> dict:

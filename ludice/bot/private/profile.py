@@ -1,4 +1,4 @@
-"""/profile and /history."""
+"""/profile (with its way to /limits) and /history."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from ludice import leaderboard, ledger
-from ludice.bot import keyboards
+from ludice.bot import limit_keyboards
 from ludice.bot.texts import CATALOGS, button_texts, t
 from ludice.db import Store
 from ludice.settings import Settings
@@ -33,7 +33,7 @@ async def cmd_profile(message: Message, player: User, lang: str, store: Store,
                             **against_house) if against_house["games"] else "")
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
                            **figures) + house_line,
-                         reply_markup=keyboards.bonus(lang) if settings.daily_bonus else None)
+                         reply_markup=limit_keyboards.profile(lang, bool(settings.daily_bonus)))
 
 
 def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:

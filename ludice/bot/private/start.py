@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message, User
 
-from ludice import ledger, users
+from ludice import ledger, limits, users
 from ludice.bot import keyboards
 from ludice.bot.group.invite import lobby_from, offer
 from ludice.bot.players import accepted
@@ -62,9 +62,13 @@ async def accept_from_group(query: CallbackQuery, callback_data: keyboards.Accep
 
 
 def _register(conn: sqlite3.Connection, sender: User, now: int) -> tuple[bool, int]:
-    return users.register(conn, sender.id, first_name=sender.first_name,
-                          username=sender.username, language_code=sender.language_code,
-                          welcome_bonus=load(conn).welcome_bonus, now=now)
+    current = load(conn)
+    first, bonus = users.register(conn, sender.id, first_name=sender.first_name,
+                                  username=sender.username, language_code=sender.language_code,
+                                  welcome_bonus=current.welcome_bonus, now=now)
+    if first:
+        limits.apply_default(conn, sender.id, current.default_daily_loss_limit, now)
+    return first, bonus
 
 
 async def cmd_help(message: Message, lang: str, settings: Settings) -> None:

@@ -104,7 +104,7 @@ TEXTS: dict[str, str] = {
     "top_private_title": "🏆 <b>Your ranks in groups</b> (all time)",
     "top_private_line": "{title}: #{net_rank} of {players} by winnings ({net:+d}), #{wins_rank} by wins ({wins} of {games} {games:plural:game|games})",
     "top_private_none": "You haven't finished a game in a group yet. Add me to your group and challenge it with /duel 50.",
-    "group_help": "<b>ludice in this group</b>\n/duel BET [game]: open a challenge; reply to someone's message to challenge only them\n/top: leaderboard\n/ludice: settings (admins change them)\n\nGames: {games} · bets {min_bet}–{max_bet} · up to {seats} {seats:plural:player|players} · {mode}.\nThe highest die takes the pot{fee_part}; a tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}, then the pot is split and the credit that can't be split goes to the house.",
+    "group_help": "<b>ludice in this group</b>\n/duel BET [game]: open a challenge; reply to someone's message to challenge only them\n/top: leaderboard\n/ludice: settings (admins change them)\n/limits in a private chat with me: your own limits, time-out, self-exclusion\n\nGames: {games} · bets {min_bet}–{max_bet} · up to {seats} {seats:plural:player|players} · {mode}.\nThe highest die takes the pot{fee_part}; a tie is re-rolled up to {tie_rounds} {tie_rounds:plural:time|times}, then the pot is split and the credit that can't be split goes to the house.",
     "cmd_top": "Leaderboards",
     "cmd_duel": "Challenge the chat: /duel 50",
     "cmd_ludice": "Group settings (admins)",
