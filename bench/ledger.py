@@ -1,6 +1,6 @@
 """Ledger throughput and CLI cold start, measured. Prints a table; asserts nothing.
 
-    python bench/ledger.py [--n N] [--runs R]
+    python bench/ledger.py [--n N] [--rounds 3] [--runs R]
 
 Every figure uses a fresh temp file with the pragmas ludice runs with (WAL, synchronous=FULL,
 foreign keys, busy timeout) and the real schema from db.migrate:
@@ -12,6 +12,11 @@ foreign keys, busy timeout) and the real schema from db.migrate:
                     sees: one aiosqlite thread hop and one COMMIT per unit); also all N
                     gathered at once (many tasks writing: the Store may group-commit them)
   (d) cold CLI      `ludice balance show USER --db FILE` as a new process, R runs
+
+The measurements are interleaved: each round runs (a), (b), (c) one after the other on fresh
+files, `--rounds` times, so a machine getting busier or quieter (other work on a shared
+machine) tilts them alike. Each ledger figure is reported against the raw run of its own round
+(the median of those per-round ratios), besides min/median/max of the rates.
 
 Aims: (b) and (c) at least 50 % of (a); cold CLI under 0.3 s.
 """
@@ -30,6 +35,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from versions import report
 
 from ludice import db, ledger, users
 
@@ -156,36 +164,50 @@ def bench_cold_cli(path: Path, runs: int) -> tuple[list[float], list[str]]:
     return times, command
 
 
+MEASUREMENTS: list[tuple[str, str, Callable[[Path, int], float]]] = [
+    ("raw", "(a) raw sqlite3, by hand", bench_raw),
+    ("sync", "(b) ledger.transfer + db.transaction", bench_sync),
+    ("async", "(c) Store.write, awaited one by one",
+     lambda path, n: bench_async(path, n, gathered=False)),
+    ("gathered", "    Store.write, all N gathered at once",
+     lambda path, n: bench_async(path, n, gathered=True)),
+]
+
+
+def interleaved(n: int, rounds: int) -> dict[str, list[float]]:
+    """name -> transfers/s of each round, the measurements alternating within a round."""
+    rates: dict[str, list[float]] = {name: [] for name, _, _ in MEASUREMENTS}
+    with tempfile.TemporaryDirectory(prefix="ludice-bench-") as tmp:
+        for r in range(rounds):
+            for name, _, run in MEASUREMENTS:
+                rates[name].append(run(fresh_db(Path(tmp), f"{name}{r}", n), n))
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="transfers per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--runs", type=int, default=10, help="cold CLI runs")
     args = parser.parse_args()
     n = args.n
-
+    rates = interleaved(n, args.rounds)
     with tempfile.TemporaryDirectory(prefix="ludice-bench-") as tmp:
-        directory = Path(tmp)
-        raw = bench_raw(fresh_db(directory, "raw", n), n)
-        sync = bench_sync(fresh_db(directory, "sync", n), n)
-        one_by_one = bench_async(fresh_db(directory, "async", n), n, gathered=False)
-        gathered = bench_async(fresh_db(directory, "gather", n), n, gathered=True)
-        cold, command = bench_cold_cli(fresh_db(directory, "cli", 10), args.runs)
+        cold, command = bench_cold_cli(fresh_db(Path(tmp), "cli", 10), args.runs)
 
-    print(f"ludice ledger bench: {n} one-transfer transactions each; WAL, synchronous=FULL; "
-          f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs")
+    print(f"ludice ledger bench: {n} one-transfer transactions each, {args.rounds} interleaved "
+          f"rounds; WAL, synchronous=FULL; SQLite {sqlite3.sqlite_version}, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     print()
-    rows = [
-        ("(a) raw sqlite3, by hand", raw),
-        ("(b) ledger.transfer + db.transaction", sync),
-        ("(c) Store.write, awaited one by one", one_by_one),
-        ("    Store.write, all N gathered at once", gathered),
-    ]
-    width = max(len(name) for name, _ in rows)
-    print(f"{'measurement'.ljust(width)}  {'transfers/s':>11}  {'vs raw':>6}")
-    print(f"{'-' * width}  {'-' * 11}  {'-' * 6}")
-    for name, rate in rows:
-        print(f"{name.ljust(width)}  {rate:>11,.0f}  {rate / raw:>6.0%}")
+    width = max(len(label) for _, label, _ in MEASUREMENTS)
+    print(f"{'measurement'.ljust(width)}  {'transfers/s min/median/max':>28}  {'vs raw':>6}")
+    print(f"{'-' * width}  {'-' * 28}  {'-' * 6}")
+    ratios = {}
+    for name, label, _ in MEASUREMENTS:
+        got = rates[name]
+        ratios[name] = statistics.median(a / b for a, b in zip(got, rates["raw"], strict=True))
+        spread = f"{min(got):,.0f}/{statistics.median(got):,.0f}/{max(got):,.0f}"
+        print(f"{label.ljust(width)}  {spread:>28}  {ratios[name]:>6.0%}")
     print()
     shown = " ".join([Path(command[0]).name, *command[1:-2]])
     print(f"(d) cold CLI: {shown} ({len(cold)} runs)")
@@ -194,12 +216,15 @@ def main() -> None:
     print()
     print("aims: (b) and (c) >= 50 % of (a); cold CLI median < 0.3 s")
     verdicts = [
-        ("(b) >= 50 % of raw", sync / raw >= 0.5),
-        ("(c) >= 50 % of raw", one_by_one / raw >= 0.5),
+        ("(b) >= 50 % of raw", ratios["sync"] >= 0.5),
+        ("(c) >= 50 % of raw", ratios["async"] >= 0.5),
         ("cold CLI < 0.3 s", statistics.median(cold) < 0.3),
     ]
     print("      " + "; ".join(f"{name}: {'met' if good else 'NOT met'}"
                                for name, good in verdicts))
+    report({**{f"{name}_per_s": statistics.median(r) for name, r in rates.items()},
+            **{f"{name}_vs_raw": ratios[name] for name in ratios if name != "raw"},
+            "cold_cli_s": statistics.median(cold)})
 
 
 if __name__ == "__main__":

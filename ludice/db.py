@@ -5,7 +5,6 @@ migrations.sql: ludice.schema), run units of work. Domain functions take a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sqlite3
@@ -18,6 +17,8 @@ from ludice import schema
 from ludice.errors import StoreError
 
 if TYPE_CHECKING:
+    import asyncio
+
     import aiosqlite
 
 T = TypeVar("T")
@@ -45,6 +46,23 @@ def open_db(path: str | os.PathLike[str], *, create: bool = False) -> sqlite3.Co
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"{path} is not a usable SQLite database: {exc}") from exc
+    return conn
+
+
+def open_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection that can only read (`query_only`): the bot's read lanes and the CLI's
+    views. It takes no lock a writer waits for and cannot write by mistake."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"no database at {path} (create it with: ludice db migrate --db {path})")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()  # is it SQLite at all
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read database {path}: {exc}") from None
     return conn
 
 
@@ -171,8 +189,9 @@ def require_current(conn: sqlite3.Connection) -> None:
         )
 
 
-def open_current(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    conn = open_db(path)
+def open_current(path: str | os.PathLike[str], *, read_only: bool = False
+                 ) -> sqlite3.Connection:
+    conn = open_reader(path) if read_only else open_db(path)
     try:
         require_current(conn)
     except StoreError:
@@ -184,19 +203,34 @@ def open_current(path: str | os.PathLike[str]) -> sqlite3.Connection:
 # -- the async face the bot uses --------------------------------------------------------------
 
 class Store:
-    """The bot's single connection. Units of work run whole on aiosqlite's one worker thread
-    (one thread hop per batch, not one per statement), so two asyncio tasks can never
-    interleave statements inside one transaction; BEGIN IMMEDIATE + busy_timeout serialize us
-    against other processes. Writes that arrive while a batch is being written are grouped
-    into the next one (group commit): under load many units share one COMMIT and its fsync,
-    and a caller still hears back only after its unit is durable."""
+    """The bot's database. Units of work run whole on the one writer connection, on
+    aiosqlite's worker thread (one thread hop per batch, not one per statement), so two
+    asyncio tasks can never interleave statements inside one transaction; BEGIN IMMEDIATE +
+    busy_timeout serialize us against other processes. Writes that arrive while a batch is
+    being written are grouped into the next one (group commit): under load many units share
+    one COMMIT and its fsync, and a caller still hears back only after its unit is durable.
+
+    Reads never touch the writer: `read` (lookups that stay small: a balance, a lobby, the
+    player's context) and `report` (reads that grow with history: leaderboards, profile,
+    history, status, the audit) each have read-only connections and threads of their own, so
+    neither a long report nor a burst of writes keeps a player's lookup waiting. A read after
+    an awaited write sees it: each read starts its snapshot after that COMMIT."""
 
     MAX_BATCH = 256
+    # One lookup connection keeps lookups in the order they were asked for, as the writer
+    # keeps units of work: two players' updates reach their writes first come, first served
+    # (matchmaking pairs the earlier one first). Reports may overlap: two connections.
+    READERS, REPORTERS = 1, 2
+    # asyncio, aiosqlite and the read threads are imported in the methods: the CLI starts
+    # faster without them.
+    def __init__(self, aconn: aiosqlite.Connection, path: Path) -> None:
+        from ludice.readers import Readers
 
-    def __init__(self, aconn: aiosqlite.Connection) -> None:
         self._aconn = aconn
         self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task | None = None
+        self._lookups = Readers(lambda: open_reader(path), self.READERS, "read")
+        self._reports = Readers(lambda: open_reader(path), self.REPORTERS, "report")
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str]) -> Store:
@@ -206,16 +240,15 @@ class Store:
             aconn = await aiosqlite.connect(Path(path), isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from None
-        store = cls(aconn)
         try:
-            await store._call(configure)
-            await store._call(migrate)
+            await aconn._execute(configure, aconn._conn)
+            await aconn._execute(migrate, aconn._conn)
+            return cls(aconn, Path(path))  # readers open once the schema is current
         except BaseException as exc:
             await aconn.close()
             if isinstance(exc, sqlite3.Error):  # a read-only file, a full disk, not SQLite
                 raise StoreError(f"cannot use database {path}: {exc}") from None
             raise
-        return store
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         # aiosqlite has no public "run this callable on the connection thread"; _execute is
@@ -223,6 +256,8 @@ class Store:
         return await self._aconn._execute(fn, self._aconn._conn, *args, **kwargs)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        import asyncio
+
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(((fn, args, kwargs), future))
         if self._flusher is None:
@@ -249,9 +284,16 @@ class Store:
             self._flusher = None
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await self._call(fn, *args, **kwargs)
+        return await self._lookups.run(fn, *args, **kwargs)
+
+    async def report(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._reports.run(fn, *args, **kwargs)
 
     async def close(self) -> None:
+        import asyncio
+
         while self._flusher is not None:
             await asyncio.shield(self._flusher)
+        await asyncio.to_thread(self._lookups.close)
+        await asyncio.to_thread(self._reports.close)
         await self._aconn.close()

@@ -89,7 +89,9 @@ def current_lobby(conn: sqlite3.Connection, user_id: int) -> Lobby | None:
     row = conn.execute(
         f"SELECT {', '.join('l.' + c.strip() for c in _LOBBY_COLUMNS.split(','))}"
         " FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
-        " WHERE p.user_id = ? AND l.status IN ('open', 'rolling') ORDER BY l.id DESC LIMIT 1",
+        # payout IS NULL: the partial index of lobbies in play (migrations.sql, step 8)
+        " WHERE p.user_id = ? AND p.payout IS NULL AND l.status IN ('open', 'rolling')"
+        " ORDER BY l.id DESC LIMIT 1",
         (user_id,),
     ).fetchone()
     return Lobby(*row) if row else None

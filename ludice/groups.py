@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ludice import refunds, rules
+from ludice import leaderboard, refunds, rules
 from ludice.errors import LudiceError
 from ludice.games import GameRefused, Lobby
 from ludice.settings import Settings
@@ -123,6 +123,7 @@ def migrate(conn: sqlite3.Connection, old_id: int, new_id: int, *, now: int) -> 
         (new_id, now, old_id))
     conn.execute("UPDATE lobbies SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
     conn.execute("UPDATE group_lobbies SET chat_id = ? WHERE chat_id = ?", (new_id, old_id))
+    leaderboard.move_group(conn, old_id, new_id)
     conn.execute("UPDATE groups SET present = 0, enabled = 0, updated_at = ? WHERE chat_id = ?",
                  (now, old_id))
     return closed

@@ -227,7 +227,7 @@ class Jobs:
         return len(expired)
 
     async def audit(self) -> list[str]:
-        problems = await self.store.read(ledger.audit)
+        problems = await self.store.report(ledger.audit)
         for problem in problems:
             log.error("ledger audit: %s", problem)
         await self.store.write(status.audited, problems, int(self.clock()))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 from ludice.errors import StoreError
@@ -15,11 +14,17 @@ _STEP_HEADER = re.compile(r"^-- step (\d+)\b.*$", re.MULTILINE)
 
 
 def migrations_text() -> str:
+    here = Path(__file__).resolve().parent
+    beside = here / "migrations.sql"  # an installed wheel on disk: found without importlib
+    if beside.is_file():
+        return beside.read_text(encoding="utf-8")
+    from importlib import resources  # a zipped package; importing it costs every CLI start
+
     packaged = resources.files("ludice").joinpath("migrations.sql")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # A source checkout (editable install, tests) keeps the file at the repo top level.
-    return (Path(__file__).resolve().parent.parent / "migrations.sql").read_text(encoding="utf-8")
+    return (here.parent / "migrations.sql").read_text(encoding="utf-8")
 
 
 def parse_steps(text: str) -> list[tuple[int, str]]:

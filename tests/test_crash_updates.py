@@ -188,8 +188,8 @@ async def test_a_round_one_die_delivered_again_does_not_count_in_the_tie_break(t
         try:
             fake.push_raw(dict(alice))  # Alice's six from round 1, delivered again
             await settle(second)
-            assert second.sql("SELECT round, user_id, value FROM rolls ORDER BY round") == [
-                (1, 1, 6), (1, 2, 6)]  # round 2 still waits for both
+            rolls = "SELECT round, user_id, value FROM rolls ORDER BY round, user_id"
+            assert second.sql(rolls) == [(1, 1, 6), (1, 2, 6)]  # round 2 waits for both
             assert second.sql("SELECT status, round FROM lobbies") == [("rolling", 2)]
         finally:
             await second.stop()

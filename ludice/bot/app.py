@@ -133,7 +133,7 @@ class Application:
         assert self.store is not None
         await self.store.write(status.started, self.holder, int(self.clock()))
         logging.getLogger("ludice").addHandler(self.vitals)
-        problems = await self.store.read(ledger.audit)
+        problems = await self.store.report(ledger.audit)
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
         await self.store.write(status.audited, problems, int(self.clock()))

@@ -88,7 +88,7 @@ async def cmd_status(message: Message, lang: str, store: Store, config: Config,
     now = int(clock())
     # A beat first: the report then shows this very moment rather than the last beat.
     await store.write(status.beat, vitals, now)
-    figures = await store.read(_report, config.db_path, now)
+    figures = await store.report(_report, config.db_path, now)
     await message.answer(render(lang, figures))
 
 

@@ -17,6 +17,7 @@ from ludice.cli.common import (
     RequiredReason,
     UserRef,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, table, when
@@ -27,7 +28,7 @@ balance_app = typer.Typer(no_args_is_help=True, help="Show and correct balances.
 @balance_app.command("show")
 def balance_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """A player's balance."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         target = users.resolve(conn, user)
         amount = ledger.balance(conn, target.id)
     emit({"user": target.id, "username": target.username, "balance": amount}, as_json,
@@ -68,7 +69,7 @@ def ledger_show(
     as_json: Json = False,
 ) -> None:
     """The latest transfers, newest first."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         account = users.resolve(conn, user).id if user else None
         entries = ledger.history(conn, account, limit)
         names = ledger.account_names(conn)

@@ -47,6 +47,17 @@ def open_db(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+@contextlib.contextmanager
+def open_view(path: Path) -> Iterator[sqlite3.Connection]:
+    """For commands that only look: a read-only connection, which takes no lock the bot's
+    writes could wait for and cannot change anything by mistake."""
+    conn = db.open_current(path, read_only=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def require_reason(reason: str | None) -> str:
     if reason is None or not reason.strip():
         raise Failure("--reason is required and cannot be empty")

@@ -13,6 +13,7 @@ from ludice.cli.common import (
     DbPath,
     Json,
     open_db,
+    open_view,
 )
 from ludice.cli.output import emit
 
@@ -60,7 +61,7 @@ def db_restore(backup: Annotated[Path, typer.Argument(metavar="BACKUP", help="Ba
 @db_app.command("check")
 def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Integrity check plus the ledger audit; exit 1 on any problem."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         problems = backups.integrity_problems(conn) + ledger.audit(conn)
     _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
 
@@ -74,6 +75,6 @@ def _report_problems(problems: list[str], as_json: bool, ok_line: str) -> None:
 
 def audit(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Check the ledger invariants; exit 0 when clean, 1 listing each violation."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         problems = ledger.audit(conn)
     _report_problems(problems, as_json, "ledger balanced: no violations")

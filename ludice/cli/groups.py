@@ -9,7 +9,7 @@ import typer
 
 from ludice import challenges, groups, leaderboard
 from ludice import settings as game_settings
-from ludice.cli.common import DEFAULT_DB, DbPath, Json, open_db
+from ludice.cli.common import DEFAULT_DB, DbPath, Json, open_view
 from ludice.cli.output import emit, pairs, table, when
 
 group_app = typer.Typer(no_args_is_help=True, help="Groups the bot plays in.")
@@ -26,7 +26,7 @@ def _mode(throw_mode: bool, turn_seconds: int | None = None) -> str:
 @group_app.command("list")
 def group_list(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Every group the bot has been in: play on or off, settings, lobbies."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         rows = groups.listing(conn)
     for row in rows:
         row["bot_in_group"], row["play"] = bool(row.pop("present")), bool(row.pop("enabled"))
@@ -39,7 +39,7 @@ def group_list(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
 @group_app.command("show", context_settings={"ignore_unknown_options": True})
 def group_show(chat: Chat, path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """One group: its settings, its lobbies in play and its best players (all time)."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         group = groups.resolve(conn, chat)
         low, high = group.bet_limits(game_settings.load(conn))
         lobbies = challenges.in_play(conn, group.chat_id)

@@ -15,6 +15,7 @@ from ludice.cli.common import (
     Limit,
     RequiredReason,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, pairs, table, when
@@ -32,7 +33,7 @@ def lobby_list(
     limit: Limit = 100,
 ) -> None:
     """Lobbies in play (open or rolling), newest first; group lobbies name their group."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         rows = games.listing(conn, include_closed=all_, limit=limit)
     for row in rows:
         chat_id, title = row.pop("chat_id"), row.pop("group_title")
@@ -46,7 +47,7 @@ def lobby_show(lobby_id: LobbyId, path: DbPath = DEFAULT_DB, as_json: Json = Fal
     """A lobby's full record: players, stakes, every die of every round (value, who rolled
     it, its Telegram message and date), fee, payouts, the transfers, and the seed commitment
     (the seed itself once the lobby is over; server draws are recomputed from it)."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         record = records.load(conn, lobby_id)
     if record is None:
         raise Failure(f"no lobby {lobby_id}")

@@ -17,6 +17,7 @@ from ludice.cli.common import (
     Limit,
     Reason,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, pairs, table, when
@@ -45,7 +46,7 @@ def payment_list(
     as_json: Json = False,
 ) -> None:
     """Payments, newest first, with their state (credited, refund_pending, refunded)."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         user_id = users.resolve(conn, user).id if user else None
         rows = [_payment_row(p) for p in payments.listing(conn, user_id, limit)]
     emit(rows, as_json, table(rows))

@@ -13,6 +13,7 @@ from ludice.cli.common import (
     DbPath,
     Json,
     open_db,
+    open_view,
 )
 from ludice.cli.output import emit, pairs, table
 
@@ -22,7 +23,7 @@ settings_app = typer.Typer(no_args_is_help=True, help="Show and change game sett
 @settings_app.command("show")
 def settings_show(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Every setting with its current value."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         current = game_settings.load(conn)
     # The default only where it differs: a column repeating every value would not fit.
     rows = game_settings.described(current)
@@ -42,6 +43,6 @@ def settings_set(key: Annotated[str, typer.Argument(metavar="KEY")],
 
 def stats(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Players, money in circulation, lobbies."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         figures = reports.stats(conn)
     emit(figures, as_json, pairs(figures))

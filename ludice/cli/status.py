@@ -15,7 +15,7 @@ import typer
 from ludice import backups
 from ludice import settings as game_settings
 from ludice import status as bot_status
-from ludice.cli.common import DEFAULT_DB, DbPath, Json, open_db
+from ludice.cli.common import DEFAULT_DB, DbPath, Json, open_view
 from ludice.cli.output import emit, pairs, span, when
 
 
@@ -24,7 +24,7 @@ def status(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
 
     Exit 1 when no bot runs, its heartbeat is stale or the last ledger audit failed."""
     now = int(time.time())
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         figures = bot_status.report(conn, path, now)
     emit(figures, as_json, _human(figures, now))
     if not figures["ok"]:
@@ -92,7 +92,7 @@ def service(
     database = path.absolute()
     writable = [database.parent]
     if database.exists():  # an automatic-backup folder elsewhere must be writable too
-        with open_db(path) as conn:
+        with open_view(path) as conn:
             where = backups.folder(database, game_settings.load(conn))
         if not where.is_relative_to(database.parent):
             writable.append(where)

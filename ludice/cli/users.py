@@ -16,6 +16,7 @@ from ludice.cli.common import (
     RequiredReason,
     UserRef,
     open_db,
+    open_view,
     require_reason,
 )
 from ludice.cli.output import emit, pairs, table, when
@@ -60,7 +61,7 @@ def _flat(row: dict) -> dict:
 def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
               limit: Limit = 100) -> None:
     """Players, most recently seen first."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         rows = users.listing(conn, limit)
     for row in rows:
         row["last_seen"] = when(row.pop("last_seen_at"))
@@ -72,7 +73,7 @@ def user_list(path: DbPath = DEFAULT_DB, as_json: Json = False,
 def user_show(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False,
               admins: Admins = None) -> None:
     """One player's profile and balance; `admin` says whether the bot takes them for one."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         target = users.resolve(conn, user)
         row = users.card(conn, target, config.parse_admins(admins))
         row.update(_limits_row(conn, target.id))
@@ -105,7 +106,7 @@ def user_unban(user: UserRef, path: DbPath = DEFAULT_DB) -> None:
 def user_limits(user: UserRef, path: DbPath = DEFAULT_DB, as_json: Json = False,
                 limit: Limit = 100) -> None:
     """A player's limits history (newest first) and every time-out or exclusion."""
-    with open_db(path) as conn:
+    with open_view(path) as conn:
         target = users.resolve(conn, user)
         changes = limits.history(conn, target.id, limit)
         pauses = limits.exclusions(conn, target.id)

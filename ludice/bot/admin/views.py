@@ -50,13 +50,13 @@ async def settings(lang: str, store: Store) -> str:
 
 
 async def stats(lang: str, store: Store) -> str:
-    figures = await store.read(reports.stats)
+    figures = await store.report(reports.stats)
     lines = [f"<code>{escape(key)}</code>: {escape(str(value))}" for key, value in figures.items()]
     return "\n".join([t(lang, "admin_stats"), *lines])
 
 
 async def audit(lang: str, store: Store) -> str:
-    problems = await store.read(ledger.audit)
+    problems = await store.report(ledger.audit)
     if not problems:
         return t(lang, "admin_audit_ok")
     shown = [f"• {escape(p[:150])}" for p in problems[:PROBLEMS_SHOWN]]

@@ -44,7 +44,7 @@ async def group_top(message: Message, group: Group | None, store: Store, clock: 
     if not await playing_here(message, group):
         return
     lang = group.lang
-    week, ever = await store.read(_boards, message.chat.id, int(clock()))
+    week, ever = await store.report(_boards, message.chat.id, int(clock()))
     lines = [t(lang, "top_title", title=escape(group.title))]
     for heading, board in (("top_week", week), ("top_all", ever)):
         lines += ["", t(lang, heading),
@@ -54,7 +54,7 @@ async def group_top(message: Message, group: Group | None, store: Store, clock: 
 
 
 async def private_top(message: Message, player: User, lang: str, store: Store) -> None:
-    ranks = await store.read(leaderboard.player_ranks, player.id)
+    ranks = await store.report(leaderboard.player_ranks, player.id)
     if not ranks:
         await message.answer(t(lang, "top_private_none"))
         return

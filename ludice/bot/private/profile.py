@@ -28,7 +28,7 @@ def _profile(conn: sqlite3.Connection, user_id: int) -> tuple[dict, dict]:
 
 async def cmd_profile(message: Message, player: User, lang: str, store: Store,
                       settings: Settings) -> None:
-    figures, against_house = await store.read(_profile, player.id)
+    figures, against_house = await store.report(_profile, player.id)
     house_line = ("\n" + t(lang, "profile_house", count=against_house["games"],
                             **against_house) if against_house["games"] else "")
     await message.answer(t(lang, "profile", name=escape(player.first_name or player.label),
@@ -47,7 +47,7 @@ def describe(lang: str, user_id: int, entry: ledger.Transfer) -> str:
 
 
 async def cmd_history(message: Message, player: User, lang: str, store: Store) -> None:
-    entries = await store.read(ledger.history, player.id, HISTORY_SIZE)
+    entries = await store.report(ledger.history, player.id, HISTORY_SIZE)
     if not entries:
         await message.answer(t(lang, "history_empty"))
         return
