@@ -460,3 +460,8 @@ BEGIN
     ON CONFLICT (chat_id, period, user_id) DO UPDATE SET net = net + excluded.net,
         wins = wins + excluded.wins, games = games + excluded.games;
 END;
+
+-- step 13: one expiry timer
+-- The bot arms one timer at the earliest expires_at of the open lobbies and, when it fires,
+-- expires those due, earliest first: both read this small index (open lobbies only).
+CREATE INDEX lobbies_open_expiry ON lobbies (expires_at, id) WHERE status = 'open';

@@ -61,6 +61,33 @@ def mark_done(
                  (now, error, message_id))
 
 
+DAY = 86_400
+PRUNE_BATCH = 5_000  # rows per sweep at most, so one sweep never holds the writer long
+
+
+def prune(conn: sqlite3.Connection, *, now: int, keep_days: int, batch: int = PRUNE_BATCH
+          ) -> int:
+    """Delete sent messages older than `keep_days` (pending ones stay, however old). Ids grow
+    with time, so the old rows are the lowest ids: the first id created within the retention
+    is found by bisecting the ids (a few point lookups), and only the rows below it are
+    visited, never the whole table. Returns how many rows went."""
+    cutoff = now - keep_days * DAY
+    first, last = conn.execute("SELECT min(id), max(id) FROM outbox").fetchone()
+    if first is None:
+        return 0
+    low, high = first, last + 1
+    while low < high:  # the lowest id whose row (or the next one) was created within it
+        middle = (low + high) // 2
+        row = conn.execute("SELECT created_at FROM outbox WHERE id >= ? ORDER BY id LIMIT 1",
+                           (middle,)).fetchone()
+        if row is None or row[0] >= cutoff:
+            high = middle
+        else:
+            low = middle + 1
+    return conn.execute("DELETE FROM outbox WHERE id < ? AND sent_at IS NOT NULL"
+                        " AND sent_at < ?", (min(low, first + batch), cutoff)).rowcount
+
+
 # Group notes whose news each player already got privately with their refund.
 _TOLD_PRIVATELY = frozenset({"group_card", "group_no_throws", "group_cancelled",
                              "group_called_off", "group_interrupted"})

@@ -112,9 +112,18 @@ def refund_no_show(conn: sqlite3.Connection, lobby: Lobby, *, now: int,
 
 
 def expire_due(conn: sqlite3.Connection, *, now: int) -> list[Lobby]:
+    """Expire every open lobby whose time has come, the earliest first."""
     due = [r[0] for r in conn.execute(
-        "SELECT id FROM lobbies WHERE status = 'open' AND expires_at <= ? ORDER BY id", (now,))]
+        "SELECT id FROM lobbies INDEXED BY lobbies_open_expiry"
+        " WHERE status = 'open' AND expires_at <= ? ORDER BY expires_at, id", (now,))]
     return [lobby for lobby_id in due if (lobby := expire(conn, lobby_id, now=now))]
+
+
+def next_expiry(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """(expires_at, lobby id) of the open lobby that expires first, if any."""
+    row = conn.execute("SELECT expires_at, id FROM lobbies INDEXED BY lobbies_open_expiry"
+                       " WHERE status = 'open' ORDER BY expires_at, id LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def cancel(conn: sqlite3.Connection, lobby_id: int, *, reason: str, now: int,

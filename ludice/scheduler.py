@@ -1,9 +1,12 @@
 """APScheduler wiring. The database row (`expires_at`) is the truth; the scheduler only
-triggers. Expiry jobs are rebuilt from the database at start-up with no misfire grace (a job
-that came due while the bot was down runs at once instead of being dropped), and a periodic
-sweep catches anything a lost job would have missed; through `resume` it also restarts a duel
-whose runner stopped on an error, so no stake waits in escrow for the next restart, and it
-forgets the update ids recorded more than a day ago (ludice.redelivery) and leaves the
+triggers. One expiry timer, whatever the number of open lobbies: a date job armed at the
+earliest `expires_at` (read from the database at start-up, with no misfire grace, so a lobby
+that came due while the bot was down expires at once instead of being dropped); when it
+fires it expires every lobby that is due, earliest first, and arms itself for the next one.
+A periodic sweep catches anything the timer would have missed; through `resume` it also
+restarts a duel whose runner stopped on an error, so no stake waits in escrow for the next
+restart; it forgets the update ids recorded more than a day ago (ludice.redelivery), prunes
+the sent outbox messages older than `outbox_retention_days` (ludice.outbox) and leaves the
 reality checks that came due in the outbox (ludice.sessions). The throw-your-own
 rounds of group challenges close the same way: a date job at the end of the window
 (`turn_ends_at` in the database is the truth), rebuilt at start-up and backed by the sweep.
@@ -34,6 +37,7 @@ from ludice import (
     challenges,
     games,
     ledger,
+    outbox,
     redelivery,
     refunds,
     sessions,
@@ -45,6 +49,7 @@ from ludice.errors import LudiceError
 from ludice.settings import Settings, load
 
 log = logging.getLogger(__name__)
+EXPIRY_JOB = "expiry"
 BACKUP_RETRY_SECONDS = 3600  # after a failed backup; a full disk need not be hit every minute
 
 
@@ -68,6 +73,10 @@ def _close_due_turns(conn: sqlite3.Connection, now: int) -> list[int]:
         if challenges.advance(conn, lobby_id, settings=settings, now=now, forfeit=forfeit):
             moved.append(lobby_id)
     return moved
+
+
+def _prune_outbox(conn: sqlite3.Connection, now: int) -> int:
+    return outbox.prune(conn, now=now, keep_days=load(conn).outbox_retention_days)
 
 
 def _turn_end(conn: sqlite3.Connection, lobby_id: int) -> int | None:
@@ -98,13 +107,15 @@ class Jobs:
         self.reconcile = reconcile  # payments against Telegram's star transactions
         self.audit_interval = audit_interval
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.expiry_at: tuple[int, int] | None = None  # (expires_at, lobby) the timer is for
+        self._arming = asyncio.Lock()
+        self._rearms: set[asyncio.Task] = set()
 
-    async def start(self) -> int:
+    async def start(self) -> tuple[int, int] | None:
+        """Start the scheduler; returns what the expiry timer is armed for."""
         self.turns_from = self.clock() + self.startup_grace
         self.scheduler.start()
-        open_now = await self.store.read(games.open_lobbies)
-        for lobby in open_now:
-            self.schedule_expiry(lobby.id, lobby.expires_at)
+        await self.rearm_expiry()
         for lobby_id, ends_at in await self.store.read(throws.rolling_turns):
             self._schedule_turn(lobby_id, ends_at)
         intervals = _intervals(await self.store.read(load))
@@ -119,22 +130,55 @@ class Jobs:
             if job is not None:
                 self.scheduler.add_job(job, "interval", id=job_id, seconds=seconds,
                                        misfire_grace_time=None, coalesce=True, max_instances=1)
-        return len(open_now)
+        return self.expiry_at
 
     def shutdown(self) -> None:
+        for task in self._rearms:
+            task.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     def schedule_expiry(self, lobby_id: int, expires_at: int) -> None:
-        self.scheduler.add_job(
-            self.expire, "date", args=[lobby_id], id=f"expire-{lobby_id}",
-            run_date=datetime.fromtimestamp(expires_at, UTC), replace_existing=True,
-            misfire_grace_time=None,
-        )
+        """A lobby opened: the timer moves only if this one expires before its target."""
+        if self.expiry_at is None or (expires_at, lobby_id) < self.expiry_at:
+            self._arm((expires_at, lobby_id))
 
     def forget(self, lobby_id: int) -> None:
-        with contextlib.suppress(JobLookupError):
-            self.scheduler.remove_job(f"expire-{lobby_id}")
+        """A lobby closed before its time: if the timer waits for it, aim it at the next."""
+        if self.expiry_at is not None and self.expiry_at[1] == lobby_id:
+            task = asyncio.create_task(self.rearm_expiry(), name="rearm-expiry")
+            self._rearms.add(task)
+            task.add_done_callback(self._rearms.discard)
+
+    def _arm(self, target: tuple[int, int] | None) -> None:
+        self.expiry_at = target
+        if target is None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(EXPIRY_JOB)
+            return
+        self.scheduler.add_job(self.expire_due, "date", id=EXPIRY_JOB,
+                               run_date=datetime.fromtimestamp(target[0], UTC),
+                               replace_existing=True, misfire_grace_time=None)
+
+    async def rearm_expiry(self) -> None:
+        """Aim the timer at the earliest open lobby in the database. A lobby armed for while
+        this read ran (schedule_expiry) keeps the timer if it comes first."""
+        async with self._arming:
+            before = self.expiry_at
+            earliest = await self.store.read(refunds.next_expiry)
+            if self.expiry_at != before and self.expiry_at is not None:
+                earliest = min(self.expiry_at, earliest) if earliest else self.expiry_at
+            self._arm(earliest)
+
+    async def expire_due(self) -> int:
+        """The timer fired: expire every lobby that is due, then aim at the next."""
+        expired = await self.store.write(refunds.expire_due, now=int(self.clock()))
+        if expired:
+            log.info("%d lobbies expired and were refunded", len(expired),
+                     extra={"lobbies": [lobby.id for lobby in expired]})
+            self.notify()
+        await self.rearm_expiry()
+        return len(expired)
 
     def _schedule_turn(self, lobby_id: int, ends_at: int) -> None:
         self.scheduler.add_job(
@@ -162,11 +206,6 @@ class Jobs:
             self.notify()
         await self.track_turn(lobby_id)
 
-    async def expire(self, lobby_id: int) -> None:
-        if await self.store.write(refunds.expire, lobby_id, now=int(self.clock())) is not None:
-            log.info("lobby %s expired and was refunded", lobby_id)
-            self.notify()
-
     async def sweep(self) -> int:
         expired = await self.store.write(refunds.expire_due, now=int(self.clock()))
         if expired:
@@ -184,6 +223,7 @@ class Jobs:
         if self.resume is not None:
             await self.resume()
         await self.store.write(redelivery.prune, now=int(self.clock()))
+        await self.store.write(_prune_outbox, int(self.clock()))
         return len(expired)
 
     async def audit(self) -> list[str]:

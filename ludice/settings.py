@@ -50,6 +50,9 @@ SPECS: dict[str, Spec] = {
     "house_max_bet": Spec(int, 0, 0, 10**9, "largest bet against the house; 0 = max_bet"),
     "house_daily_loss_cap": Spec(int, 0, 0, 10**12,
                                  "most the house may lose in 24 h, all players; 0 = no cap"),
+    "outbox_retention_days": Spec(int, 7, 0, 3650,
+                                  "days sent bot messages stay in the database; 0 = pruned"
+                                  " at the next sweep"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -81,6 +84,7 @@ class Settings:
     house_play: bool
     house_max_bet: int
     house_daily_loss_cap: int
+    outbox_retention_days: int
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

@@ -22,8 +22,8 @@ from ludice.playground.emulator import ApiError, Call, Emulator, to_html
 # Tests run the duel without the animation wait and without the per-user throttle unless a
 # test asks for them.
 FAST = {"reveal_delay_seconds": "0.05", "throttle_seconds": "0"}
-# Group pacing (messages per window of seconds into one group) is out of the way unless a
-# test is about it: Telegram's real 20 a minute would stall any test that talks a lot.
+# Pacing (messages per window of seconds into one group, and overall) is out of the way
+# unless a test is about it: Telegram's real 20 a minute would stall any test that talks a lot.
 NO_PACING = (10_000, 1.0)
 
 
@@ -119,12 +119,14 @@ def prepare_db(path: Path, settings: dict[str, str]) -> None:
 
 async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float] | None = None,
                     group_pace: tuple[int, float] | None = None,
+                    global_pace: tuple[int, float] | None = None,
                     startup_grace: float | None = None, **config: Any) -> Running:
     config = {"polling_timeout": 1, "drain_seconds": 5, **config}
     options: dict[str, Any] = {"clock": clock} if clock else {}
     if clock:
         fake.clock = clock  # messages are dated by the same clock the bot reads
     options["group_pace"] = group_pace or NO_PACING
+    options["global_pace"] = global_pace or NO_PACING
     if startup_grace is not None:
         options["startup_grace"] = startup_grace
     app = Application(Config(token=fake.token, db_path=db_path, api_url=fake.base_url, **config),
@@ -138,6 +140,7 @@ async def start_bot(fake: FakeTelegram, db_path: Path, clock: Callable[[], float
 @contextlib.asynccontextmanager
 async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = None,
                       group_pace: tuple[int, float] | None = None,
+                      global_pace: tuple[int, float] | None = None,
                       admins: frozenset[int] = frozenset(),
                       **settings: Any) -> AsyncIterator[Running]:
     """A fresh emulated Telegram and a running bot (`admins`: as --admins gives them); on
@@ -145,7 +148,8 @@ async def running_bot(tmp_path: Path, *, clock: Callable[[], float] | None = Non
     db_path = tmp_path / "ludice.db"
     prepare_db(db_path, {k: str(v) for k, v in settings.items()})
     async with FakeTelegram() as fake:
-        running = await start_bot(fake, db_path, clock, group_pace, admins=admins)
+        running = await start_bot(fake, db_path, clock, group_pace, global_pace,
+                                  admins=admins)
         try:
             yield running
         finally:

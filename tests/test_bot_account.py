@@ -194,7 +194,7 @@ async def test_a_refused_reply_after_the_stake_leaves_a_whole_lobby_not_half_of_
         # the unit of work committed whole: stake in escrow, lobby open, expiry scheduled
         assert bot.balance(1) == 70 and bot.balance(-2) == 30
         assert bot.sql("SELECT status FROM lobbies") == [("open",)]
-        assert bot.app.jobs.scheduler.get_job("expire-1") is not None
+        assert bot.app.jobs.expiry_at[1] == 1 and bot.app.jobs.scheduler.get_job("expiry")
         fake.send_text(1, "/dice 30")
         await fake.wait_text(1, "already in lobby #1")
         fake.send_text(1, "/leave")

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from botharness import accept_terms, running_bot, settle
 
+SENDS = {"sendmessage", "senddice", "forwardmessage", "forwardmessages", "copymessage"}
+
+
+def dice_seen(fake, chat_id: int) -> list[int]:
+    """The dice values a player has in their chat, rolled there or forwarded, in order."""
+    return [m["dice"]["value"] for (chat, _), m in sorted(fake.messages.items())
+            if chat == chat_id and "dice" in m]
+
+
+def sends(calls, chats: set[int]) -> list[str]:
+    return [c.method for c in calls if not c.answered_error and c.method.lower() in SENDS
+            and int(c.params["chat_id"]) in chats]
+
 
 async def test_two_players_from_start_to_settled_duel(tmp_path):
     async with running_bot(tmp_path, welcome_bonus=100) as bot:
@@ -13,19 +26,32 @@ async def test_two_players_from_start_to_settled_duel(tmp_path):
         assert bot.balance(1) == 100 and bot.balance(2) == 100
 
         fake.script_dice(5, 2)
+        first = len(fake.calls)
         fake.send_text(1, "/dice 30")
         await fake.wait_text(1, "Waiting for an opponent")
         assert bot.balance(1) == 70
         fake.send_text(2, "/dice 30")
         win = await fake.wait_text(1, "You win")
         loss = await fake.wait_text(2, "wins the pot")
+        await settle(bot)
         assert "60" in win and "Alice 5 vs Bob 2" in win
         assert bot.balance(1) == 130 and bot.balance(2) == 70
-        # each player saw their own die and the other's, forwarded
-        assert len(fake.sent(1, "sendDice")) == 1 and len(fake.sent(2, "sendDice")) == 1
-        assert len(fake.sent(1, "forwardMessage")) == 1
-        assert len(fake.sent(2, "forwardMessage")) == 1
         assert "Balance: <b>70</b>" in loss
+        # both players see both dice, in the order of the start message, and one result each
+        assert dice_seen(fake, 1) == [5, 2] and dice_seen(fake, 2) == [5, 2]
+        for chat in (1, 2):
+            assert sum("You win" in t or "wins the pot" in t for t in fake.texts(chat)) == 1
+        # seven sends: Alice's lobby message (edited into the start), Bob's start, two dice,
+        # one forward of both, two results
+        assert sends(fake.calls[first:], {1, 2}) == [
+            "sendMessage", "sendMessage", "sendDice", "sendDice", "forwardMessages",
+            "sendMessage", "sendMessage"]
+        [waiting] = [m for (chat, _), m in fake.messages.items()
+                     if chat == 1 and "Duel #1" in m.get("text", "")]
+        assert "Alice vs Bob" in waiting["text"] and "edit_date" in waiting
+        assert "reply_markup" not in waiting  # the Leave button went with the edit
+        assert not any("Lobby #1" in m.get("text", "") for (chat, _), m in fake.messages.items()
+                       if chat == 1)
 
 
 async def _duel(bot, bet: int = 30) -> None:
@@ -37,25 +63,23 @@ async def _duel(bot, bet: int = 30) -> None:
     fake.send_text(2, f"/dice {bet}")
 
 
-async def test_the_die_each_player_sees_is_the_one_that_counts(tmp_path):
+async def test_the_dice_each_player_sees_are_the_ones_that_count(tmp_path):
     async with running_bot(tmp_path) as bot:
         fake = bot.fake
         fake.script_dice(3, 6)
         await _duel(bot)
         await fake.wait_text(2, "You win")
         await settle(bot)
-        for player, other in ((1, 2), (2, 1)):
-            own = fake.sent(player, "sendDice")
-            assert len(own) == 1
-            forwarded = fake.sent(other, "forwardMessage")
-            assert len(forwarded) == 1
-            [shown] = [m for (chat, _), m in fake.messages.items()
-                       if chat == other and "dice" in m and "forward_origin" in m]
-            assert int(forwarded[0].params["from_chat_id"]) == player
-            assert forwarded[0].params.get("protect_content") is True
-            assert shown["dice"]["value"] == (3 if player == 1 else 6)
-        rolls = bot.sql("SELECT round, user_id, value FROM rolls ORDER BY user_id")
-        assert rolls == [(1, 1, 3), (1, 2, 6)]
+        # rolled in the chat of Bob, who filled the lobby; Alice gets both forwarded, protected
+        assert len(fake.sent(2, "sendDice")) == 2 and not fake.sent(1, "sendDice")
+        [forward] = fake.sent(1, "forwardMessages")
+        assert int(forward.params["from_chat_id"]) == 2
+        assert forward.params.get("protect_content") is True
+        shown = [m for (chat, _), m in sorted(fake.messages.items()) if chat == 1 and "dice" in m]
+        assert all("forward_origin" in m and m.get("has_protected_content") for m in shown)
+        assert dice_seen(fake, 1) == dice_seen(fake, 2) == [3, 6]
+        rolls = bot.sql("SELECT round, user_id, value, chat_id FROM rolls ORDER BY user_id")
+        assert rolls == [(1, 1, 3, 2), (1, 2, 6, 2)]
 
 
 async def test_a_tie_is_rerolled_and_the_winner_paid(tmp_path):
@@ -74,7 +98,7 @@ async def test_a_tie_is_rerolled_and_the_winner_paid(tmp_path):
         assert bot.sql("SELECT status, round, fee FROM lobbies") == [("settled", 2, 0)]
         assert bot.sql("SELECT round, user_id, value FROM rolls ORDER BY round, user_id") == [
             (1, 1, 4), (1, 2, 4), (2, 1, 6), (2, 2, 2)]
-        assert len(fake.sent(1, "sendDice")) == 2 and len(fake.sent(2, "sendDice")) == 2
+        assert dice_seen(fake, 1) == dice_seen(fake, 2) == [4, 4, 6, 2]
         # one result per player, no second payout
         assert sum("You win" in t for t in fake.texts(1)) == 1
         assert bot.sql("SELECT count(*) FROM transfers WHERE kind = 'payout'") == [(1,)]
@@ -97,7 +121,7 @@ async def test_tie_without_rerolls_splits_the_pot_remainder_to_the_house(tmp_pat
         assert bot.sql("SELECT status, fee FROM lobbies") == [("settled", 2)]
         assert bot.sql("SELECT user_id, stake, payout FROM lobby_players ORDER BY user_id") == [
             (1, 15, 14), (2, 15, 14)]
-        assert len(fake.sent(1, "sendDice")) == 1  # no re-roll with tie_rounds=0
+        assert dice_seen(fake, 1) == [3, 3]  # no re-roll with tie_rounds=0
         assert not any("Tie" in t for t in fake.texts(1))
 
 
@@ -107,7 +131,7 @@ async def test_a_429_on_the_result_is_retried_not_dropped(tmp_path):
         fake.script_dice(2, 5)
         await _duel(bot)
         # both dice are out and shown; the next sendMessage calls are the results
-        await fake.wait_for(lambda: len(fake.sent(method="forwardMessage")) == 2)
+        await fake.wait_for(lambda: len(fake.sent(method="forwardMessages")) == 1)
         fake.fail_next("sendMessage", error_code=429, retry_after=1, times=2)
         win = await fake.wait_text(2, "You win", timeout=5)
         await fake.wait_text(1, "wins the pot", timeout=5)
@@ -145,7 +169,7 @@ async def test_the_reveal_wait_does_not_hold_up_other_players(tmp_path):
         await accept_terms(fake, 3, "Carol")
         fake.script_dice(1, 2)
         await _duel(bot)
-        await fake.wait_for(lambda: len(fake.sent(method="forwardMessage")) == 2)
+        await fake.wait_for(lambda: len(fake.sent(method="forwardMessages")) == 1)
         fake.send_text(3, "/profile")
         await fake.wait_text(3, "Win rate", timeout=0.5)
         assert bot.sql("SELECT status FROM lobbies") == [("rolling",)]  # still revealing

@@ -57,20 +57,48 @@ async def test_three_players_from_challenge_to_settlement(tmp_path):
         await settle(bot)
         # the card was edited in place, never re-posted
         assert card_of(fake, 1)[0] == card_id
-        assert "In play" in card_of(fake, 1)[1]["text"] and buttons(card_of(fake, 1)[1]) == []
+        assert buttons(card_of(fake, 1)[1]) == []
         assert "Alice 🎯3 · Bob 🎯6 · Carol 🎯2" in result
         assert "<b>Bob</b> wins <b>108</b>" in result and "house fee 12" in result
         assert bot.balance(1) == 60 and bot.balance(2) == 168 and bot.balance(3) == 60
         assert bot.balance(-1) == 12 and bot.balance(-2) == 0
-        # the dice were rolled in the group, announced by one label naming the order
+        # the dice were rolled in the group, announced on the card by a label naming the order
         dice = fake.sent(GROUP, "sendDice")
         assert len(dice) == 3 and all(d.params.get("protect_content") for d in dice)
-        label = next(t for t in fake.texts(GROUP) if "round 1: rolling for" in t)
-        assert "Alice, Bob, Carol" in label
+        assert "round 1: rolling for Alice, Bob, Carol" in card_of(fake, 1)[1]["text"]
+        assert not any("rolling for" in c.params["text"]  # no label posted on its own
+                       for c in fake.sent(GROUP, "sendMessage"))
         # the result is the group's: no private result messages
         assert not any("wins" in t or "You win" in t for t in fake.texts(1) + fake.texts(2))
         result_msg = fake.messages[max(k for k in fake.messages if k[0] == GROUP)]
         assert buttons(result_msg) == ["gr:1"]
+
+
+async def test_a_two_player_group_duel_posts_four_messages_into_the_group(tmp_path):
+    async with running_bot(tmp_path, welcome_bonus=100, tie_rounds=1) as bot:
+        fake = bot.fake
+        await open_group(bot)
+        await _players(fake, (1, "Alice"), (2, "Bob"))
+        await settle(bot)
+        first = len(fake.calls)
+        fake.script_dice(4, 4, 5, 1)  # a tie first: round 2's label comes on the card too
+        group_say(fake, 1, "/duel 30")
+        await fake.wait_for(lambda: card_of(fake, 1))
+        labels = []
+        fake.subscribe(lambda event: labels.append(card_of(fake, 1)[1]["text"])
+                       if event["type"] == "call" and event["method"] == "sendDice" else None)
+        fake.press(2, "gj:1", message_id=card_of(fake, 1)[0], chat_id=GROUP)
+        result = await fake.wait_text(GROUP, "wins")
+        await settle(bot)
+        assert "Alice 🎲5 · Bob 🎲1" in result
+        posts = [c.method for c in fake.calls[first:] if not c.answered_error
+                 and c.method.startswith(("send", "forward", "copy"))
+                 and int(c.params.get("chat_id", 0)) == GROUP]
+        # the card, two dice, the result; then two more dice for the tie-break
+        assert posts == ["sendMessage", "sendDice", "sendDice", "sendDice", "sendDice",
+                         "sendMessage"]
+        assert "round 1: rolling for Alice, Bob" in labels[0]
+        assert "Tie (Alice 🎲4 · Bob 🎲4)" in labels[2] and "round 2" in labels[2]
 
 
 async def test_quiet_until_an_admin_turns_play_on(tmp_path):
@@ -233,7 +261,7 @@ async def test_the_creator_cancels_and_everyone_is_refunded(tmp_path):
         assert answer.params["text"] == "That lobby is already closed."
         await settle(bot)
         assert state(bot) == before
-        assert bot.app.jobs.scheduler.get_job("expire-1") is None
+        await fake.wait_for(lambda: bot.app.jobs.scheduler.get_job("expiry") is None)
 
 
 async def test_bot_removed_with_lobbies_open_refunds_them_privately(tmp_path):
@@ -260,7 +288,7 @@ async def test_bot_removed_with_lobbies_open_refunds_them_privately(tmp_path):
             ("cancelled", "bot_removed"), ("cancelled", "bot_removed")]
         assert bot.sql("SELECT present, enabled FROM groups") == [(0, 0)]
         assert len(fake.sent(GROUP)) == group_calls  # nothing posted where it can't be
-        assert bot.app.jobs.scheduler.get_job("expire-1") is None
+        await fake.wait_for(lambda: bot.app.jobs.scheduler.get_job("expiry") is None)
         # added back later: it introduces itself again and waits for an admin
         fake.bot_status(GROUP, "member", by=100, old="left")
         await fake.wait_for(lambda: sum("I stay quiet" in t for t in fake.texts(GROUP)) == 2)

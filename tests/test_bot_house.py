@@ -45,6 +45,7 @@ async def test_a_house_duel_won_pays_from_the_house(tmp_path):
         # both dice rolled in the player's chat, nothing forwarded, nothing sent to the house
         assert len(fake.sent(1, "sendDice")) == 2
         assert not fake.sent(method="forwardMessage") and not fake.sent(HOUSE)
+        assert not fake.sent(method="forwardMessages")
         assert bot.sql("SELECT user_id, seat, stake, payout, won FROM lobby_players") == [
             (1, 1, 30, 54, 1), (HOUSE, 2, 30, 0, 0)]
         assert bot.sql("SELECT status, fee FROM lobbies") == [("settled", 6)]

@@ -78,8 +78,8 @@ async def test_leave_command_refunds_and_a_second_leave_changes_nothing(tmp_path
         await fake.wait_text(1, "not waiting in any lobby")
         await settle(bot)
         assert state(bot) == before
-        # the expiry job went with the lobby
-        assert bot.app.jobs.scheduler.get_job("expire-1") is None
+        # the expiry timer no longer waits for the lobby (none is left open)
+        await fake.wait_for(lambda: bot.app.jobs.scheduler.get_job("expiry") is None)
 
 
 async def test_leave_button_refunds_and_pressing_it_again_changes_nothing(tmp_path):
@@ -159,9 +159,11 @@ async def test_admin_cancels_an_open_lobby_while_the_bot_runs(tmp_path):
         await settle(bot)
         assert bot.balance(1) == 100 and bot.balance(-2) == 0
         assert bot.sql("SELECT status, cancel_reason FROM lobbies") == [("cancelled", "test")]
-        # the stale expiry job finds nothing to do
-        await bot.app.jobs.expire(1)
+        # the expiry timer, still aimed at the lobby, finds nothing to do and goes idle
+        assert bot.app.jobs.expiry_at[1] == 1
+        assert await bot.app.jobs.expire_due() == 0
         assert bot.sql("SELECT count(*) FROM transfers WHERE kind = 'refund'") == [(1,)]
+        assert bot.app.jobs.expiry_at is None and not bot.app.jobs.scheduler.get_job("expiry")
 
 
 async def test_admin_cancels_a_rolling_duel_and_the_runner_pays_nothing(tmp_path):
@@ -208,7 +210,7 @@ async def test_matchmaking_pairs_only_the_same_game_and_bet(tmp_path):
         fake.send_text(3, "/leave")
         await fake.wait_text(3, "You left lobby #3")
         fake.send_text(3, "/dice 30")
-        await fake.wait_text(3, "Opponent found: lobby #1")
+        await fake.wait_text(3, "Opponent found! Duel #1: Alice vs Carol")
         await fake.wait_for(lambda: bot.sql("SELECT status FROM lobbies WHERE id = 1")
                             == [("settled",)])
         await settle(bot)

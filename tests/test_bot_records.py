@@ -81,9 +81,11 @@ async def test_game_shows_every_die_of_a_tie_broken_duel(tmp_path):
         for _round, user_id, value, chat_id, message_id, sent_at in rolls:
             die = fake.messages[(chat_id, message_id)]  # the die Telegram holds
             assert die["dice"]["value"] == value and die["date"] == sent_at
-            assert chat_id == user_id and "forward_origin" not in die
+            # every die rolled in the chat of Bob, who filled the lobby (Alice got them
+            # forwarded)
+            assert chat_id == 2 and "forward_origin" not in die
             name = {1: "Alice", 2: "Bob"}[user_id]
-            assert (f"{name} 🎲{value} · rolled by the bot · message {message_id} in {name}'s"
+            assert (f"{name} 🎲{value} · rolled by the bot · message {message_id} in Bob's"
                     f" chat · {hhmmss(sent_at)}") in record
         assert record.index("<b>Round 1</b>") < record.index("Alice 🎲6")  # rounds in order
         assert "1. Alice: stake 30, paid out 60" in record

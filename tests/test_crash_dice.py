@@ -52,13 +52,13 @@ async def test_a_private_die_seen_before_a_kill_is_not_rolled_again(tmp_path):
         await accept_terms(fake, 1, "Alice")
         await accept_terms(fake, 2, "Bob")
         fake.script_dice(5, 1)
-        die_on_die(fake, victim, 2)  # Alice's die is recorded; Bob sees his 1, then the kill
+        die_on_die(fake, victim, 2)  # Alice's die is recorded; Bob's 1 is seen, then the kill
         fake.send_text(1, "/dice 30")
         await fake.wait_text(1, "Waiting for an opponent")
         fake.send_text(2, "/dice 30")
         await fake.wait_for(lambda: first.task.done(), timeout=10)
         assert first.sql("SELECT user_id, value FROM rolls") == [(1, 5)]
-        assert len(fake.sent(2, "sendDice")) == 1
+        assert len(fake.sent(2, "sendDice")) == 2  # both roll in Bob's chat, who filled it
 
         second = await start_bot(fake, db_path, clock)
         try:

@@ -1,13 +1,16 @@
-"""Runs each filled lobby as a background task: roll one Telegram die per player, show every
-die to every player, wait out the animation, then settle or re-roll a tie. Handlers only
+"""Runs each filled lobby as a background task: announce the start (the waiting player's lobby
+message becomes it), roll one Telegram die per player, show every die to every player, wait
+out the animation, then settle or re-roll a tie. Handlers only
 start the task, so the reveal delay never blocks other players' updates. Group challenges
 play their rounds in the group instead (ludice.bot.group.duel)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from html import escape
 
@@ -27,6 +30,8 @@ from ludice.users import get as get_user
 
 log = logging.getLogger(__name__)
 UNREACHABLE = (TelegramForbiddenError, TelegramBadRequest)
+# Notes of waiting lobbies' messages kept (oldest forgotten first: those lobbies expired).
+LOBBY_MESSAGES_KEPT = 100_000
 
 
 def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
@@ -43,12 +48,15 @@ def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
 
 
 class DuelRunner:
-    def __init__(self, bot: Bot, store: Store, mailer: Mailer, clock: Callable[[], float]) -> None:
+    def __init__(self, bot: Bot, store: Store, mailer: Mailer, clock: Callable[[], float],
+                 show_round: Callable[[int, str], Awaitable[None]] | None = None) -> None:
         self.bot = bot
+        self.show_round = show_round  # a group round's label, drawn on its card
         self.store = store
         self.mailer = mailer
         self.clock = clock
         self.tasks: dict[int, asyncio.Task] = {}
+        self.lobby_messages: OrderedDict[int, tuple[int, int]] = OrderedDict()
         # Told when a throw-your-own round closed (the scheduler follows the next window).
         self.on_round: Callable[[int], Awaitable[None]] | None = None
 
@@ -102,6 +110,12 @@ class DuelRunner:
         _, still = await asyncio.wait(pending, timeout=timeout)
         return len(still)
 
+    def note_lobby_message(self, lobby_id: int, chat_id: int, message_id: int) -> None:
+        """The waiting player's "lobby #N" message: the duel start is edited into it."""
+        self.lobby_messages[lobby_id] = (chat_id, message_id)
+        while len(self.lobby_messages) > LOBBY_MESSAGES_KEPT:  # expired lobbies' notes
+            self.lobby_messages.popitem(last=False)
+
     async def _run(self, lobby_id: int) -> None:
         lobby = await self.store.read(games.get_lobby, lobby_id)
         if lobby is not None and lobby.chat_id is not None:
@@ -113,20 +127,31 @@ class DuelRunner:
             if lobby is None or lobby.status != "rolling":
                 return
             everyone = await self.store.read(games.players, lobby_id)
+            # Every die of a round is rolled in one chat (the player who filled the lobby,
+            # who is looking at it now) and forwarded to the others in one call: two dice
+            # cost three sends instead of four.
+            # (The house has no chat: a house duel rolls both dice in its player's.)
+            tables = duels.people([everyone[-1], *everyone[:-1]])
+            rolled: list[tuple[int, int, int]] = []
+            lost: dice.LostDie | None = None
             for player in waiting:
-                # Shown as soon as it is recorded: a failure on the next roll must not
-                # leave this die unseen.
                 try:
-                    die = await self._roll(lobby, player, everyone)
+                    die = await self._roll(lobby, player, tables)
                 except dice.LostDie as exc:
-                    # The die may be in the player's chat, unrecorded: a second roll would
-                    # replace a die they can see. Called off instead, every stake back.
-                    log.warning("duel %s: a die may or may not have been sent (%s);"
-                                " calling the duel off", lobby_id, exc)
-                    await self.store.write(_lost_die, lobby_id, int(self.clock()))
-                    self.mailer.kick()
-                    return
-                await self._show_to_others(lobby, everyone, die)
+                    lost = exc
+                    break
+                if die is not None:
+                    rolled.append(die)
+            # Shown even when the next die was lost: nobody is left with a die unseen.
+            await self._show_to_others(lobby, everyone, rolled)
+            if lost is not None:
+                # The die may be in a player's chat, unrecorded: a second roll would replace
+                # a die they can see. Called off instead, every stake back.
+                log.warning("duel %s: a die may or may not have been sent (%s);"
+                            " calling the duel off", lobby_id, lost)
+                await self.store.write(_lost_die, lobby_id, int(self.clock()))
+                self.mailer.kick()
+                return
             await dice.wait_for_reveal(self.store)
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
             self.mailer.kick()
@@ -134,6 +159,9 @@ class DuelRunner:
                 return
 
     async def _announce(self, lobby_id: int) -> None:
+        """One start message per player: the waiting player's lobby message is edited into
+        it (Telegram allows it, and it saves a send), the others get it new."""
+        noted = self.lobby_messages.pop(lobby_id, None)
         lobby = await self.store.read(games.get_lobby, lobby_id)
         if lobby is None or lobby.status != "rolling" or lobby.round != 1:
             return
@@ -146,29 +174,37 @@ class DuelRunner:
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
+                     emoji=GAMES[lobby.game].emoji,
                      players=" vs ".join(escape(names[p]) for p in everyone))
             if commitment:
                 text += "\n" + t(langs[player], "commitment_line", commitment=commitment)
             try:
+                if noted is not None and noted[0] == player:
+                    with contextlib.suppress(TelegramBadRequest):  # deleted: say it anew
+                        await self.bot.edit_message_text(text, chat_id=player,
+                                                         message_id=noted[1])
+                        continue
                 await self.bot.send_message(player, text)
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot tell %s it started: %s", lobby_id, player, exc)
 
-    async def _roll(self, lobby: Lobby, player: int, everyone: list[int]
+    async def _roll(self, lobby: Lobby, player: int, tables: list[int]
                     ) -> tuple[int, int, int] | None:
-        """Roll `player`'s die in their own chat (or, if they blocked the bot, in another
-        player's; the house's in its opponent's) and record it at once. Returns (value,
-        chat, message) of the die."""
+        """Roll `player`'s die (the house's too) in the first chat of `tables` that takes it
+        (a chat that refuses, e.g. a player who blocked the bot, is dropped from `tables`)
+        and record it at once. Returns (value, chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
         await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
                                now=int(self.clock()))
-        for chat in duels.people([player] + [p for p in everyone if p != player]):
+        while tables:
+            chat = tables[0]
             try:
                 # Not protect_content: Telegram refuses to forward protected messages, and the
                 # forward is how the others see this very die (the forwards are protected).
                 sent = await dice.send_die(self.bot, chat, emoji)
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot roll in chat %s: %s", lobby.id, chat, exc)
+                tables.pop(0)
                 continue
             value = sent.dice.value
             await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
@@ -183,16 +219,19 @@ class DuelRunner:
         return None
 
     async def _show_to_others(self, lobby: Lobby, everyone: list[int],
-                              die: tuple[int, int, int] | None) -> None:
-        # A second sendDice would be a different roll, so others see the same die forwarded.
-        if die is None:
-            return
-        _value, chat, message_id = die
-        for other in duels.people(everyone):
-            if other == chat:
-                continue
-            try:
-                await self.bot.forward_message(other, from_chat_id=chat,
-                                               message_id=message_id, protect_content=True)
-            except UNREACHABLE as exc:
-                log.info("duel %s: cannot forward die to %s: %s", lobby.id, other, exc)
+                              rolled: list[tuple[int, int, int]]) -> None:
+        # A second sendDice would be a different roll, so others see the same dice forwarded,
+        # all of one chat in one call (in the order rolled).
+        by_chat: dict[int, list[int]] = {}
+        for _value, chat, message_id in rolled:
+            by_chat.setdefault(chat, []).append(message_id)
+        for chat, message_ids in by_chat.items():
+            for other in duels.people(everyone):
+                if other == chat:
+                    continue
+                try:
+                    await self.bot.forward_messages(other, from_chat_id=chat,
+                                                    message_ids=message_ids,
+                                                    protect_content=True)
+                except UNREACHABLE as exc:
+                    log.info("duel %s: cannot forward dice to %s: %s", lobby.id, other, exc)

@@ -36,7 +36,9 @@ def rolls_line(emoji: str, rolls: list[list]) -> str:
     return " · ".join(f"{escape(str(name))} {emoji}{value}" for name, value in rolls)
 
 
-def render_card(view: Card) -> Rendered:
+def render_card(view: Card, round_label: str | None = None) -> Rendered:
+    """The card as it stands; a bot-rolled challenge in play shows `round_label` (the
+    round being rolled, see `round_label`) when there is one."""
     lobby, extra, lang = view.lobby, view.extra, view.lang
     emoji = GAMES[lobby.game].emoji
     head = "card_head" if lobby.bet else "card_head_friendly"
@@ -52,7 +54,10 @@ def render_card(view: Card) -> Rendered:
         lines.append(t(lang, "card_seats", left=lobby.seats - len(view.players),
                        expires_at=hhmm(lobby.expires_at)))
         return "\n".join(lines), keyboards.card(lang, lobby.id, len(view.players) >= 2)
-    if lobby.status == "rolling":
+    if lobby.status == "rolling" and round_label and not extra.throw_mode:
+        lines.append(t(lang, "card_players_in_play", players=names(view.players)))
+        lines.append(round_label)
+    elif lobby.status == "rolling":
         key = "card_rolling_throw" if extra.throw_mode else "card_rolling"
         lines.append(t(lang, key, players=names(view.players), emoji=emoji))
     elif lobby.status == "settled":
@@ -111,12 +116,18 @@ def round_label(lang: str, lobby_id: int, game: str, round_no: int, players: lis
 class Cards:
     """Posts challenge cards and redraws them from the database. Redraws of one card are
     serialized and always show the state read inside the lock, so two joins landing at once
-    can never leave an older picture on top."""
+    can never leave an older picture on top. The label of the round being rolled lives on
+    the card (edited in, not posted), so a duel costs the group fewer messages."""
 
     def __init__(self, bot: Bot, store: Store) -> None:
         self.bot = bot
         self.store = store
         self._locks: dict[int, asyncio.Lock] = {}
+        self._rounds: dict[int, str] = {}  # lobby -> label of the round being rolled
+
+    async def show_round(self, lobby_id: int, label: str) -> None:
+        self._rounds[lobby_id] = label
+        await self.refresh(lobby_id)
 
     async def post(self, lobby_id: int, *, reply_to: Message | None = None,
                    chat_id: int | None = None, thread_id: int | None = None) -> None:
@@ -150,7 +161,7 @@ class Cards:
             view = await self.store.read(challenges.card, lobby_id)
             if view is None or view.extra.card_id is None:
                 return
-            text, markup = render_card(view)
+            text, markup = render_card(view, self._rounds.get(lobby_id))
             try:
                 await self.bot.edit_message_text(text, chat_id=view.extra.chat_id,
                                                  message_id=view.extra.card_id,
@@ -160,5 +171,7 @@ class Cards:
                     log.info("card of lobby %s not redrawn: %s", lobby_id, exc)
             except TelegramForbiddenError as exc:
                 log.info("card of lobby %s not redrawn: %s", lobby_id, exc)
-        if view is not None and view.lobby.status not in ("open", "rolling") and not lock.locked():
-            self._locks.pop(lobby_id, None)  # a closed card changes no more
+        if view is None or view.lobby.status not in ("open", "rolling"):
+            self._rounds.pop(lobby_id, None)
+            if not lock.locked():
+                self._locks.pop(lobby_id, None)  # a closed card changes no more

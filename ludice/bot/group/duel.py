@@ -1,8 +1,8 @@
-"""The rounds of a group challenge. When the bot rolls, each round is one label message
-naming the players in order, then their dice (protected, so nobody can forward them as their
-own), then after the reveal delay one result from the outbox. In throw-your-own mode the
-players' own dice arrive as messages; once the last one is in, the round closes after the
-reveal delay (or when its window ends: see ludice.scheduler)."""
+"""The rounds of a group challenge. When the bot rolls, each round's label (naming the players
+in order) is edited into the challenge card, then their dice (protected, so nobody can
+forward them as their own), then after the reveal delay one result from the outbox. In
+throw-your-own mode the players' own dice arrive as messages; once the last one is in, the
+round closes after the reveal delay (or when its window ends: see ludice.scheduler)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ class Runner(Protocol):
     mailer: Mailer
     clock: Callable[[], float]
     on_round: Callable[[int], Awaitable[None]] | None
+    # Draws a round's label on the challenge card (ludice.bot.group.cards.Cards.show_round).
+    show_round: Callable[[int, str], Awaitable[None]] | None
 
 
 def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
@@ -73,9 +75,9 @@ async def run_rounds(runner: Runner, lobby_id: int) -> None:
         if lobby is None or lobby.status != "rolling" or extra is None or extra.throw_mode:
             return
         if waiting:
+            if runner.show_round is not None:  # on the card: an edit, not one more post
+                await runner.show_round(lobby_id, await store.read(_label, lobby, waiting))
             try:
-                await bot.send_message(lobby.chat_id, await store.read(_label, lobby, waiting),
-                                       message_thread_id=extra.thread_id)
                 for player in waiting:
                     await store.write(duels.intend_roll, lobby.id, lobby.round, player,
                                       now=int(runner.clock()))

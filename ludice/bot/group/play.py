@@ -141,19 +141,24 @@ def _safe(details: dict) -> dict:
 async def seated(entered: Entered, *, store: Store, cards: Cards, duels: DuelRunner,
                  jobs: Jobs, mailer: Mailer) -> None:
     """After someone took a seat: redraw the card; a full lobby starts now."""
-    await cards.refresh(entered.lobby.id)
     if entered.started:
-        await begin(entered.lobby.id, store=store, duels=duels, jobs=jobs, mailer=mailer)
+        await begin(entered.lobby.id, store=store, cards=cards, duels=duels, jobs=jobs,
+                    mailer=mailer)
+    else:
+        await cards.refresh(entered.lobby.id)
 
 
-async def begin(lobby_id: int, *, store: Store, duels: DuelRunner, jobs: Jobs,
+async def begin(lobby_id: int, *, store: Store, cards: Cards, duels: DuelRunner, jobs: Jobs,
                 mailer: Mailer) -> None:
     jobs.forget(lobby_id)
     extra = await store.read(challenges.get, lobby_id)
     if extra is not None and extra.throw_mode:
+        await cards.refresh(lobby_id)
         await jobs.track_turn(lobby_id)  # the round's window closes on its own
         mailer.kick()  # "throw now!" waits in the outbox
     else:
+        # One card edit, by the runner: the card shows the first round's label, no
+        # separate message announces it.
         duels.start(lobby_id)
 
 
@@ -218,8 +223,7 @@ async def start_button(query: CallbackQuery, callback_data: keyboards.GroupStart
         await _refuse(query, lang, refused)
         return
     await query.answer(t(lang, "started_toast"))
-    await cards.refresh(lobby.id)
-    await begin(lobby.id, store=store, duels=duels, jobs=jobs, mailer=mailer)
+    await begin(lobby.id, store=store, cards=cards, duels=duels, jobs=jobs, mailer=mailer)
 
 
 def _rematch(conn: sqlite3.Connection, sender: User, lobby_id: int, chat_id: int, now: int

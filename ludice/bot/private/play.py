@@ -63,17 +63,17 @@ async def _play(message: Message, sender: User, game: str, bet_text: str, *, lan
     lobby = entered.lobby
     if entered.started:
         jobs.forget(lobby.id)
-        duels.start(lobby.id)
-        await message.answer(t(lang, "joined", lobby_id=lobby.id))
+        duels.start(lobby.id)  # its start message tells this player: one send, not two
         return True
     jobs.schedule_expiry(lobby.id, lobby.expires_at)
     expires = datetime.fromtimestamp(lobby.expires_at, UTC).strftime("%H:%M:%S")
-    waiting = "lobby_waiting" if lobby.bet else "friendly_waiting"
-    await message.answer(
-        t(lang, waiting, emoji=lobby.emoji, lobby_id=lobby.id, bet=lobby.bet,
+    waiting_key = "lobby_waiting" if lobby.bet else "friendly_waiting"
+    waiting = await message.answer(
+        t(lang, waiting_key, emoji=lobby.emoji, lobby_id=lobby.id, bet=lobby.bet,
           minutes=max(1, round((lobby.expires_at - now) / 60)), expires_at=expires),
         reply_markup=keyboards.leave(lang, lobby.id),
     )
+    duels.note_lobby_message(lobby.id, waiting.chat.id, waiting.message_id)
     return True
 
 

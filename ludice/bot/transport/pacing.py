@@ -1,16 +1,20 @@
-"""Group manners: Telegram lets a bot post about 20 messages a minute into one group and
-answers 429 beyond that. Every call that posts into a group (a negative chat id) waits here
-for a free slot in that group's sliding window, so a burst is spread out instead of refused;
-calls for one group go out in the order they asked. Private chats are not held back.
+"""Telegram's flood limits, kept on our side so that a burst queues instead of collecting
+429s: about 20 messages a minute into one group, about 30 messages a second overall.
 
-Edits count as well: they are what a busy card does most, and Telegram limits them too."""
+Every call that posts into a group (a negative chat id) waits for a free slot in that group's
+sliding window (edits count as well: they are what a busy card does most, and Telegram limits
+them too); then every call that posts a message, anywhere, waits for a slot in the bot's
+overall window, a forwardMessages taking one per message it carries. A group held back by its
+own window does not hold an overall slot while it waits. Calls waiting for one window go out
+in the order they asked (asyncio locks are fair)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -18,46 +22,98 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 
-PACED_PREFIXES = ("Send", "Forward", "Copy", "Edit")
+GROUP_PACED_PREFIXES = ("Send", "Forward", "Copy", "Edit")
+POSTING_PREFIXES = ("Send", "Forward", "Copy")
+Clock = Callable[[], float]
+
+
+class Window:
+    """A sliding window of `limit` messages per `seconds`. A message counts from the moment
+    its call is answered, and while it is in flight: Telegram counts it when it arrives,
+    which is after it left, so counting from the departure would let the next window start
+    early by however long the first calls took to get there."""
+
+    def __init__(self, limit: int, seconds: float, clock: Clock) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.clock = clock
+        self.sent: deque[float] = deque()
+        self.in_flight = 0
+        self.lock = asyncio.Lock()
+        self._freed = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, count: int = 1) -> AsyncIterator[None]:
+        """Hold `count` messages of the window for the call made inside."""
+        count = min(count, self.limit)
+        async with self.lock:  # asyncio locks are fair: first come, first served
+            while True:
+                now = self.clock()
+                while self.sent and self.sent[0] <= now - self.seconds:
+                    self.sent.popleft()
+                over = len(self.sent) + self.in_flight + count - self.limit
+                if over <= 0:
+                    break
+                # Room comes when enough answered messages age out, or a call in flight is
+                # answered (then it ages out from its answer).
+                wait = (self.sent[over - 1] + self.seconds - now if over <= len(self.sent)
+                        else self.seconds)
+                self._freed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), wait)
+            self.in_flight += count
+        try:
+            yield
+        finally:
+            self.in_flight -= count
+            self.sent.extend([self.clock()] * count)
+            self._freed.set()
+
+    def quiet(self, now: float) -> bool:
+        return (not self.in_flight and not self.lock.locked()
+                and (not self.sent or self.sent[-1] <= now - self.seconds))
+
+
+def messages_in(method: TelegramMethod[Any]) -> int:
+    ids = getattr(method, "message_ids", None)
+    return len(ids) if isinstance(ids, list) and ids else 1
 
 
 class GroupPace(BaseRequestMiddleware):
     def __init__(self, limit: int = 20, window: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._sent: dict[int, deque[float]] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._groups: dict[int, Window] = {}
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Response[Any]:
         chat_id = getattr(method, "chat_id", None)
-        if (isinstance(chat_id, int) and chat_id < 0
-                and type(method).__name__.startswith(PACED_PREFIXES)):
-            await self.slot(chat_id)
-        return await make_request(bot, method)
+        if not (isinstance(chat_id, int) and chat_id < 0
+                and type(method).__name__.startswith(GROUP_PACED_PREFIXES)):
+            return await make_request(bot, method)
+        if len(self._groups) > 1000:  # forget quiet groups
+            now = self.clock()
+            for quiet in [c for c, w in self._groups.items() if w.quiet(now)]:
+                del self._groups[quiet]
+        window = self._groups.setdefault(chat_id, Window(self.limit, self.window, self.clock))
+        async with window.slot(messages_in(method)):
+            return await make_request(bot, method)
 
-    async def slot(self, chat_id: int) -> None:
-        """Wait until `chat_id` may take one more message, and take it."""
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        async with lock:  # asyncio locks are fair: first come, first served
-            sent = self._sent.setdefault(chat_id, deque())
-            while True:
-                now = self.clock()
-                while sent and sent[0] <= now - self.window:
-                    sent.popleft()
-                if len(sent) < self.limit:
-                    break
-                await asyncio.sleep(sent[0] + self.window - now)
-            sent.append(now)
-        if len(self._sent) > 1000:  # forget quiet groups
-            self._forget_quiet(now)
 
-    def _forget_quiet(self, now: float) -> None:
-        for chat_id in [c for c, sent in self._sent.items()
-                        if (not sent or sent[-1] <= now - self.window)
-                        and not self._locks[c].locked()]:
-            del self._sent[chat_id]
-            del self._locks[chat_id]
+class GlobalPace(BaseRequestMiddleware):
+    """The bot's overall pace (Telegram: about 30 messages a second)."""
+
+    def __init__(self, limit: int = 30, window: float = 1.0,
+                 clock: Clock = time.monotonic) -> None:
+        self.window = Window(limit, window, clock)
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        if not type(method).__name__.startswith(POSTING_PREFIXES):
+            return await make_request(bot, method)
+        async with self.window.slot(messages_in(method)):
+            return await make_request(bot, method)

@@ -15,7 +15,8 @@ PRIVATE = (3, 3.0)
 GROUP = (20, 60.0)
 OVERALL = (30, 1.0)
 SENDS = frozenset({
-    "sendmessage", "senddice", "sendinvoice", "forwardmessage", "copymessage", "sendphoto",
+    "sendmessage", "senddice", "sendinvoice", "forwardmessage", "forwardmessages",
+    "copymessage", "sendphoto",
     "senddocument", "sendanimation", "sendvideo", "sendsticker", "sendpoll", "sendaudio",
     "sendvoice", "sendlocation", "sendcontact", "sendmediagroup", "sendvideonote",
 })

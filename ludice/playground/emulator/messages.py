@@ -5,6 +5,7 @@ change something, only the bot's own messages can be edited, dice in a private c
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +196,24 @@ def forward_message(em: Host, p: dict[str, Any]) -> dict[str, Any]:
     return post(em, p, **content, forward_origin=forward_origin(em, src))
 
 
+def forward_messages(em: Host, p: dict[str, Any]) -> list[dict[str, int]]:
+    """Several messages of one chat at once, in the order given (strictly increasing ids,
+    as Telegram requires); each forwarded copy is a message of its own."""
+    ids = p.get("message_ids")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 100 or not all(
+            isinstance(i, int) for i in ids):
+        raise ApiError("Bad Request: message identifiers are not specified")
+    if any(b <= a for a, b in itertools.pairwise(ids)):
+        raise ApiError("Bad Request: message identifiers must be in a strictly increasing order")
+    sources = [_source(em, {**p, "message_id": i}, "forward")[0] for i in ids]
+    out = []
+    for src in sources:
+        content = {k: v for k, v in src.items() if k not in NOT_CONTENT}
+        sent = post(em, p, **content, forward_origin=forward_origin(em, src))
+        out.append({"message_id": sent["message_id"]})
+    return out
+
+
 def copy_message(em: Host, p: dict[str, Any]) -> dict[str, int]:
     _, content = _source(em, p, "copy")
     if isinstance(p.get("caption"), str):
@@ -226,6 +245,7 @@ METHODS = {
     "editmessagereplymarkup": edit_message_reply_markup,
     "deletemessage": delete_message,
     "forwardmessage": forward_message,
+    "forwardmessages": forward_messages,
     "copymessage": copy_message,
     "sendchataction": send_chat_action,
 }
