@@ -13,11 +13,12 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, fairness, games, refunds
+from ludice import duels, fairness, games, ledger, refunds
 from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
@@ -45,6 +46,40 @@ def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     return {u: language(user.language_code if (user := get_user(conn, u)) else None)
             for u in user_ids}
+
+
+class _Start(NamedTuple):
+    lobby: Lobby
+    everyone: list[int]
+    commitment: str | None
+    names: dict[int, str]
+    langs: dict[int, str]
+
+
+def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> _Start | None:
+    """What the start message says, read in one hop on one snapshot (each read lane hop
+    costs the loop a thread round trip); None when there is nothing to announce: the lobby
+    is gone, not rolling, past round 1, or resumed after its first die."""
+    with ledger.one_snapshot(conn):
+        lobby = games.get_lobby(conn, lobby_id)
+        if (lobby is None or lobby.status != "rolling" or lobby.round != 1
+                or duels.rolls(conn, lobby_id, 1)):
+            return None
+        everyone = games.players(conn, lobby_id)
+        return _Start(lobby, everyone, fairness.commitment(conn, lobby_id),
+                      duels.names(conn, everyone), _languages(conn, everyone))
+
+
+def _round(conn: sqlite3.Connection, lobby_id: int
+           ) -> tuple[Lobby | None, list[int], list[int], float]:
+    """The lobby, who still rolls this round, everyone seated, and the reveal delay: one
+    hop and one snapshot for what a round used to read in three."""
+    with ledger.one_snapshot(conn):
+        lobby, waiting = duels.pending_rollers(conn, lobby_id)
+        if lobby is None or lobby.status != "rolling":
+            return lobby, waiting, [], 0.0
+        return (lobby, waiting, games.players(conn, lobby_id),
+                load(conn).reveal_delay_seconds)
 
 
 class DuelRunner:
@@ -123,10 +158,9 @@ class DuelRunner:
             return
         await self._announce(lobby_id)
         while True:
-            lobby, waiting = await self.store.read(duels.pending_rollers, lobby_id)
+            lobby, waiting, everyone, reveal_delay = await self.store.read(_round, lobby_id)
             if lobby is None or lobby.status != "rolling":
                 return
-            everyone = await self.store.read(games.players, lobby_id)
             # Every die of a round is rolled in one chat (the player who filled the lobby,
             # who is looking at it now) and forwarded to the others in one call: two dice
             # cost three sends instead of four.
@@ -152,7 +186,7 @@ class DuelRunner:
                 await self.store.write(_lost_die, lobby_id, int(self.clock()))
                 self.mailer.kick()
                 return
-            await dice.wait_for_reveal(self.store)
+            await asyncio.sleep(reveal_delay)  # the animation plays out (dice.wait_for_reveal)
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
             self.mailer.kick()
             if outcome is None or outcome.settled:
@@ -162,15 +196,11 @@ class DuelRunner:
         """One start message per player: the waiting player's lobby message is edited into
         it (Telegram allows it, and it saves a send), the others get it new."""
         noted = self.lobby_messages.pop(lobby_id, None)
-        lobby = await self.store.read(games.get_lobby, lobby_id)
-        if lobby is None or lobby.status != "rolling" or lobby.round != 1:
+        # None also when resumed after a stop: the players heard it started the first time.
+        facts = await self.store.read(_start_facts, lobby_id)
+        if facts is None:
             return
-        if await self.store.read(duels.rolls, lobby_id, 1):
-            return  # resumed after a stop: the players heard it started the first time
-        everyone = await self.store.read(games.players, lobby_id)
-        commitment = await self.store.read(fairness.commitment, lobby_id)
-        names = await self.store.read(duels.names, everyone)
-        langs = await self.store.read(_languages, everyone)
+        lobby, everyone, commitment, names, langs = facts
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
