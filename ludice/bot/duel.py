@@ -13,7 +13,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from html import escape
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -46,6 +46,17 @@ def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     return {u: language(user.language_code if (user := get_user(conn, u)) else None)
             for u in user_ids}
+
+
+def _record(conn: sqlite3.Connection, record: Callable[..., bool], lobby: Lobby, player: int,
+            following: int | None, now: int, **details: Any) -> bool:
+    """Record `player`'s die and, in the same transaction, the intent of the `following`
+    player's die: one commit (and fsync) instead of two, and that intent still commits
+    before its die is sent."""
+    recorded = record(conn, lobby.id, lobby.round, player, now=now, **details)
+    if following is not None:
+        duels.intend_roll(conn, lobby.id, lobby.round, following, now=now)
+    return recorded
 
 
 class _Start(NamedTuple):
@@ -168,12 +179,16 @@ class DuelRunner:
             tables = duels.people([everyone[-1], *everyone[:-1]])
             rolled: list[tuple[int, int, int]] = []
             lost: dice.LostDie | None = None
-            for player in waiting:
+            intended = False  # the next die's intent went in with the last die's record
+            for i, player in enumerate(waiting):
+                following = waiting[i + 1] if i + 1 < len(waiting) else None
                 try:
-                    die = await self._roll(lobby, player, tables)
+                    die = await self._roll(lobby, player, tables, intended=intended,
+                                           following=following)
                 except dice.LostDie as exc:
                     lost = exc
                     break
+                intended = following is not None
                 if die is not None:
                     rolled.append(die)
             # Shown even when the next die was lost: nobody is left with a die unseen.
@@ -218,14 +233,17 @@ class DuelRunner:
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot tell %s it started: %s", lobby_id, player, exc)
 
-    async def _roll(self, lobby: Lobby, player: int, tables: list[int]
+    async def _roll(self, lobby: Lobby, player: int, tables: list[int], *,
+                    intended: bool = False, following: int | None = None
                     ) -> tuple[int, int, int] | None:
         """Roll `player`'s die (the house's too) in the first chat of `tables` that takes it
         (a chat that refuses, e.g. a player who blocked the bot, is dropped from `tables`)
-        and record it at once. Returns (value, chat, message) of the die."""
+        and record it at once, with the intent of the `following` player's die (`intended`:
+        this die's intent is recorded already). Returns (value, chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
-        await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
-                               now=int(self.clock()))
+        if not intended:
+            await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                                   now=int(self.clock()))
         while tables:
             chat = tables[0]
             try:
@@ -237,15 +255,15 @@ class DuelRunner:
                 tables.pop(0)
                 continue
             value = sent.dice.value
-            await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
-                                   now=int(self.clock()), chat_id=chat,
+            await self.store.write(_record, duels.record_roll, lobby, player, following,
+                                   int(self.clock()), value=value, chat_id=chat,
                                    message_id=sent.message_id,
                                    sent_at=int(sent.date.timestamp()))
             return value, chat, sent.message_id
         # Nobody can see a die: drawn from the lobby's committed seed so the lobby still
         # settles instead of hanging, and the draw can be checked afterwards.
-        await self.store.write(duels.record_server_roll, lobby.id, lobby.round, player,
-                               now=int(self.clock()))
+        await self.store.write(_record, duels.record_server_roll, lobby, player, following,
+                               int(self.clock()))
         return None
 
     async def _show_to_others(self, lobby: Lobby, everyone: list[int],
