@@ -67,18 +67,18 @@ class _Start(NamedTuple):
     langs: dict[int, str]
 
 
-def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> _Start | None:
-    """What the start message says, read in one hop on one snapshot (each read lane hop
-    costs the loop a thread round trip); None when there is nothing to announce: the lobby
-    is gone, not rolling, past round 1, or resumed after its first die."""
+def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> tuple[Lobby | None, _Start | None]:
+    """The lobby and what its start message says, read in one hop on one snapshot (each read
+    lane hop costs the loop a thread round trip). No start message for a group lobby, nor
+    when the lobby is gone, not rolling, past round 1, or resumed after its first die."""
     with ledger.one_snapshot(conn):
         lobby = games.get_lobby(conn, lobby_id)
-        if (lobby is None or lobby.status != "rolling" or lobby.round != 1
-                or duels.rolls(conn, lobby_id, 1)):
-            return None
+        if (lobby is None or lobby.chat_id is not None or lobby.status != "rolling"
+                or lobby.round != 1 or duels.rolls(conn, lobby_id, 1)):
+            return lobby, None
         everyone = games.players(conn, lobby_id)
-        return _Start(lobby, everyone, fairness.commitment(conn, lobby_id),
-                      duels.names(conn, everyone), _languages(conn, everyone))
+        return lobby, _Start(lobby, everyone, fairness.commitment(conn, lobby_id),
+                             duels.names(conn, everyone), _languages(conn, everyone))
 
 
 def _round(conn: sqlite3.Connection, lobby_id: int
@@ -163,11 +163,13 @@ class DuelRunner:
             self.lobby_messages.popitem(last=False)
 
     async def _run(self, lobby_id: int) -> None:
-        lobby = await self.store.read(games.get_lobby, lobby_id)
+        lobby, start = await self.store.read(_start_facts, lobby_id)
         if lobby is not None and lobby.chat_id is not None:
             await group_duel.run_rounds(self, lobby_id)
             return
-        await self._announce(lobby_id)
+        noted = self.lobby_messages.pop(lobby_id, None)
+        if start is not None:  # None also when resumed: the players heard it the first time
+            await self._announce(start, noted)
         while True:
             lobby, waiting, everyone, reveal_delay = await self.store.read(_round, lobby_id)
             if lobby is None or lobby.status != "rolling":
@@ -207,15 +209,11 @@ class DuelRunner:
             if outcome is None or outcome.settled:
                 return
 
-    async def _announce(self, lobby_id: int) -> None:
-        """One start message per player: the waiting player's lobby message is edited into
-        it (Telegram allows it, and it saves a send), the others get it new."""
-        noted = self.lobby_messages.pop(lobby_id, None)
-        # None also when resumed after a stop: the players heard it started the first time.
-        facts = await self.store.read(_start_facts, lobby_id)
-        if facts is None:
-            return
-        lobby, everyone, commitment, names, langs = facts
+    async def _announce(self, start: _Start, noted: tuple[int, int] | None) -> None:
+        """One start message per player: the waiting player's lobby message (`noted`) is
+        edited into it (Telegram allows it, and it saves a send), the others get it new."""
+        lobby, everyone, commitment, names, langs = start
+        lobby_id = lobby.id
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
