@@ -1,4 +1,6 @@
-"""`ludice db …` and `ludice audit`: create, check and back up the database; the ledger audit."""
+"""`ludice db …` and `ludice audit`: create, check and back up the database; the ledger audit.
+`ludice.backups` is imported by the commands that use it: a cold `ludice audit` (this module)
+has no use for it (~10 ms)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ludice import backups, db, ledger
+from ludice import db, ledger
 from ludice.cli.common import (
     DEFAULT_DB,
     DbPath,
@@ -38,6 +40,8 @@ def db_migrate(path: DbPath = DEFAULT_DB) -> None:
 def db_backup(dest: Annotated[Path, typer.Argument(metavar="PATH", help="Backup file.")],
               path: DbPath = DEFAULT_DB) -> None:
     """Write a consistent, checked copy of the live database to PATH."""
+    from ludice import backups
+
     with open_db(path) as conn:
         written = backups.backup(conn, dest)
     typer.echo(f"backed up {path} to {written} (integrity ok)")
@@ -49,6 +53,8 @@ def db_restore(backup: Annotated[Path, typer.Argument(metavar="BACKUP", help="Ba
                path: DbPath = DEFAULT_DB) -> None:
     """Replace the database with BACKUP (refused while a bot serves it). The backup's
     integrity and schema version are checked first; the replaced file is kept beside."""
+    from ludice import backups
+
     done = backups.restore(path, backup, db.now())
     kept = (f"the replaced database is kept as {done.aside}" if done.aside
             else "there was no database to replace")
@@ -61,6 +67,8 @@ def db_restore(backup: Annotated[Path, typer.Argument(metavar="BACKUP", help="Ba
 @db_app.command("check")
 def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Integrity check plus the ledger audit; exit 1 on any problem."""
+    from ludice import backups
+
     with open_view(path) as conn:
         problems = backups.integrity_problems(conn) + ledger.audit(conn)
     _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
