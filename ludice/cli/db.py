@@ -70,7 +70,7 @@ def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     from ludice import backups
 
     with open_view(path) as conn:
-        problems = backups.integrity_problems(conn) + ledger.audit(conn)
+        problems = backups.integrity_problems(conn) + ledger.audit(conn, parallel=True)
     _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
 
 
@@ -84,5 +84,5 @@ def _report_problems(problems: list[str], as_json: bool, ok_line: str) -> None:
 def audit(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
     """Check the ledger invariants; exit 0 when clean, 1 listing each violation."""
     with open_view(path) as conn:
-        problems = ledger.audit(conn)
+        problems = ledger.audit(conn, parallel=True)  # a process of its own: both CPUs
     _report_problems(problems, as_json, "ledger balanced: no violations")
