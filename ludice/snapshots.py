@@ -1,5 +1,6 @@
-"""Two read connections on one moment of the database, so that a long read (the ledger audit
-at a million transfers) can run its halves on two CPUs and still see one snapshot.
+"""Reads on one moment of the database: several reads on one connection (`one`), or two
+read connections on the same moment (`twin`), so that a long read (the ledger audit at a
+million transfers) can run its halves on two CPUs and still see one snapshot.
 
 In WAL mode a read transaction sees the database as of its first read. `PRAGMA data_version`
 changes on a connection only when another connection committed before its new snapshot: so
@@ -13,6 +14,22 @@ import sqlite3
 from collections.abc import Iterator
 
 ATTEMPTS = 5  # a writer committing between the two reads each time: give up, read alone
+
+
+@contextlib.contextmanager
+def one(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run several reads on one snapshot of the database: a read transaction, so a writer
+    committing in between (the bot, the CLI) can't make two queries see different moments.
+    Inside the caller's own transaction that transaction is the snapshot already."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")  # deferred: the snapshot is taken by the first read
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
 
 
 def _begin(conn: sqlite3.Connection) -> int:
