@@ -12,7 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from ludice import fairness, records
-from ludice.bot.texts import game_title, t
+from ludice.bot.texts import game_title, refusal, t
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
 from ludice.groups import Group
@@ -107,7 +107,7 @@ async def cmd_game(message: Message, command: CommandObject, lang: str, group: G
         record = await store.read(records.for_viewer, lobby_id, viewer=message.from_user.id,
                                   chat_id=message.chat.id if in_group else None)
     except records.RecordRefused as refused:
-        await send(t(lang, refused.reason, **refused.details))
+        await send(refusal(lang, refused))
         return
     for part in chunks(render(lang, record)):
         await send(part)

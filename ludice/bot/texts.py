@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from ludice.bot import locales
+from ludice.errors import Refused
 from ludice.rules import GAMES
 
 FALLBACK = "en"
@@ -103,6 +104,13 @@ def t(lang: str, key: str, **params: Any) -> str:
     if PLURAL not in template:  # str.format is 5x faster than string.Formatter's Python loop
         return template.format(**params)
     return _FORMATTERS[lang].vformat(template, (), params)
+
+
+def refusal(lang: str, refused: Refused) -> str:
+    """A refusal from the domain in words, for an HTML message: its text values are escaped
+    (a ban reason is typed by an admin, a name by its owner)."""
+    return t(lang, refused.reason, **{k: escape(v) if isinstance(v, str) else v
+                                      for k, v in refused.details.items()})
 
 
 def button_texts(key: str) -> set[str]:

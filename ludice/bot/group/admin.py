@@ -14,7 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import ChatMemberUpdated, Message
 
 from ludice import groups, stranded
-from ludice.bot.texts import language, t
+from ludice.bot.texts import language, refusal, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
@@ -168,7 +168,7 @@ async def cmd_ludice(message: Message, command: CommandObject, group: Group | No
         group = await write_once(store, update_id, now, _configure, message, args, lang,
                                  settings, now)
     except GameRefused as refused:
-        await message.reply(t(here, refused.reason, **refused.details))
+        await message.reply(refusal(here, refused))
         return
     text = t(group.lang, "setting_saved") + "\n\n" + describe(group, settings)
     if action == "throw" and group.throw_mode and not await _sees_dice(message):

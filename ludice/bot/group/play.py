@@ -20,7 +20,7 @@ from ludice.bot.duel import DuelRunner
 from ludice.bot.group.admin import describe_mode, is_member, topic_of
 from ludice.bot.group.cards import Cards
 from ludice.bot.players import accepted, touch
-from ludice.bot.texts import CATALOGS, language, t
+from ludice.bot.texts import CATALOGS, language, refusal, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import GROUP_CHATS, Throttle
 from ludice.db import Store
@@ -119,7 +119,7 @@ async def cmd_duel(message: Message, command: CommandObject, group: Group | None
         if refused.reason in PRIVATE_REFUSALS:
             await _refuse_privately(message, refused, lang)
             return
-        await message.reply(t(lang, refused.reason, **_safe(refused.details)))
+        await message.reply(refusal(lang, refused))
         return
     jobs.schedule_expiry(entered.lobby.id, entered.lobby.expires_at)
     await cards.post(entered.lobby.id, reply_to=message)
@@ -129,13 +129,9 @@ async def _refuse_privately(message: Message, refused: GameRefused, lang: str) -
     """The group hears a neutral refusal; the player the details, in a private message."""
     sender = message.from_user
     with contextlib.suppress(TelegramAPIError):  # they may have blocked the bot
-        await message.bot.send_message(sender.id, t(language(sender.language_code),
-                                                    refused.reason, **_safe(refused.details)))
+        await message.bot.send_message(sender.id, refusal(language(sender.language_code),
+                                                            refused))
     await message.reply(t(lang, "refused_privately"))
-
-
-def _safe(details: dict) -> dict:
-    return {k: escape(v) if isinstance(v, str) else v for k, v in details.items()}
 
 
 async def seated(entered: Entered, *, store: Store, cards: Cards, duels: DuelRunner,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
-from html import escape
 from typing import Any
 
 from aiogram import F, Router
@@ -21,7 +20,7 @@ from ludice.bot.duel import DuelRunner
 from ludice.bot.group.play import parse_duel
 from ludice.bot.players import touch
 from ludice.bot.private.play import MENU_BUTTONS
-from ludice.bot.texts import game_title, t
+from ludice.bot.texts import game_title, refusal, t
 from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
 from ludice.games import Entered, GameRefused
@@ -54,9 +53,7 @@ async def _start(sender: User, game: str, bet_text: str, refuse: Reply, *, lang:
         await refuse(t(lang, refused.reason, limit=refused.limit))
         return False
     except GameRefused as refused:
-        details = {k: escape(v) if isinstance(v, str) else v
-                   for k, v in refused.details.items()}
-        await refuse(t(lang, refused.reason, **details))
+        await refuse(refusal(lang, refused))
         return False
     await state.clear()
     duels.start(entered.lobby.id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -17,7 +16,7 @@ from ludice import games, ledger, refunds, rules
 from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.players import touch
-from ludice.bot.texts import button_texts, game_title, t
+from ludice.bot.texts import button_texts, game_title, refusal, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
@@ -55,9 +54,7 @@ async def _play(message: Message, sender: User, game: str, bet_text: str, *, lan
         await refuse(t(lang, refused.reason, limit=refused.limit))
         return False
     except games.GameRefused as refused:
-        details = {k: escape(v) if isinstance(v, str) else v
-                   for k, v in refused.details.items()}
-        await refuse(t(lang, refused.reason, **details))
+        await refuse(refusal(lang, refused))
         return False
     await state.clear()
     lobby = entered.lobby
@@ -173,7 +170,7 @@ async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: s
         lobby, balance = await write_once(store, update_id, now, _leave_unit, sender,
                                           lobby_id, now)
     except games.GameRefused as refused:
-        await reply(t(lang, refused.reason, **refused.details))
+        await reply(refusal(lang, refused))
         return
     jobs.forget(lobby.id)
     mailer.kick()  # a group challenge withdrawn from here: its card and its other players
