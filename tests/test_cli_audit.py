@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from ludice import cli, db, ledger
-from ludice.cli.db import DEFAULT_DB, EarlyAudit, _named_db
+from ludice.cli.common import DEFAULT_DB
+from ludice.cli.db import EarlyAudit, _named_db
 
 
 def _ledger(path: Path, make_user, *, corrupt: bool) -> Path:
