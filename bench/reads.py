@@ -9,8 +9,10 @@ On a copy of the bench/bigdb.py database (migrated by the ludice under test; `mi
   top_private_ms, top_group_ms   a private /top (a player of the busy group) and a group /top
                                  of the busy group (this week + all time), the domain calls the
                                  handlers make, on a connection of their own; median of 5
-  audit_s                        ledger.audit, the same way; audit_cli_s: `ludice audit` as a
-                                 new process (cold start included)
+  audit_s                        ledger.audit, the same way; audit_parallel_s: on two
+                                 connections (ledger.audit(parallel=True), what the CLI runs);
+                                 audit_cli_s: `ludice audit` as a new process (cold start
+                                 included)
   settings_show_s                cold `ludice settings show`, median of 7 processes
   reply_*_ms                     the real bot (in this process, against the Bot API emulator)
                                  answering other players' /play at 20 a second: p50 and p99
@@ -70,6 +72,12 @@ def domain_figures(path: Path) -> dict[str, float]:
         figures["audit_s"] = time.perf_counter() - start
         if problems:
             print(f"warning: audit: {problems[:3]}", file=sys.stderr)
+        start = time.perf_counter()
+        try:
+            ledger.audit(conn, parallel=True)  # what `ludice audit` runs, where it exists
+            figures["audit_parallel_s"] = time.perf_counter() - start
+        except TypeError:  # a version before the two-connection audit
+            pass
         return figures
     finally:
         conn.close()

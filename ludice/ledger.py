@@ -7,12 +7,13 @@ issue, so all balances always sum to zero."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ludice import snapshots
 from ludice.errors import IdempotencyConflict, InsufficientFunds, LudiceError
 
 HOUSE = -1
@@ -121,57 +122,77 @@ def account_names(conn: sqlite3.Connection) -> dict[int, str]:
     return {r[0]: r[1] for r in conn.execute("SELECT id, name FROM accounts")}
 
 
-@contextlib.contextmanager
-def one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
-    """Run several reads on one snapshot of the database: a read transaction, so a writer
-    committing in between (the bot, the CLI) can't make two queries see different moments.
-    Inside the caller's own transaction that transaction is the snapshot already."""
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN")  # deferred: the snapshot is taken by the first read
-    try:
-        yield
-    finally:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")  # nothing was written: this only ends the snapshot
-
-
-def audit(conn: sqlite3.Connection) -> list[str]:
+def audit(conn: sqlite3.Connection, *, parallel: bool = False) -> list[str]:
     """Every violated ledger invariant, in words; an empty list means the books balance.
     All invariants are checked on one snapshot: checked one query at a time beside a busy
-    writer, escrow and the stakes in play were read at different moments and disagreed."""
-    with one_snapshot(conn):
-        return _problems(conn)
+    writer, escrow and the stakes in play were read at different moments and disagreed.
+
+    `parallel`: half of the checks run on a thread of their own, on a second connection
+    reading the same snapshot (ludice.snapshots): the same findings in the same order, at 1M
+    transfers in ~60 % of the time on two idle CPUs (~0.4 s of CPU either way). For `ludice
+    audit`, a process of its own; the bot's periodic audit stays on one CPU for play."""
+    if parallel:
+        with snapshots.twin(conn) as other:
+            if other is not None:
+                return _in_parallel(conn, other)
+    with snapshots.one(conn):
+        return _in_order(_run(conn))
 
 
-def _problems(conn: sqlite3.Connection) -> list[str]:
-    problems: list[str] = []
+def _in_parallel(conn: sqlite3.Connection, other: sqlite3.Connection) -> list[str]:
+    found: list[dict[int, list[str]] | BaseException] = []
+
+    def second_half() -> None:
+        try:
+            found.append(_run(other, lane=1))
+        except BaseException as exc:  # re-raised on the caller's thread below
+            found.append(exc)
+
+    thread = threading.Thread(target=second_half, name="ludice-audit", daemon=True)
+    thread.start()  # SQLite runs without the GIL: the two lanes use two CPUs
+    try:
+        done = _run(conn, lane=0)
+    finally:
+        thread.join()
+    if isinstance(found[0], BaseException):
+        raise found[0]
+    return _in_order(done | found[0])
+
+
+def _run(conn: sqlite3.Connection, lane: int | None = None) -> dict[int, list[str]]:
+    return {i: check(conn) for i, (at, check) in enumerate(_CHECKS) if lane in (None, at)}
+
+
+def _in_order(found: dict[int, list[str]]) -> list[str]:
+    return [problem for i in sorted(found) for problem in found[i]]
+
+
+def _total_problems(conn: sqlite3.Connection) -> list[str]:
     total = conn.execute("SELECT coalesce(sum(balance), 0) FROM accounts").fetchone()[0]
-    if total != 0:
-        problems.append(f"balances sum to {total}, not 0")
+    return [f"balances sum to {total}, not 0"] if total != 0 else []
+
+
+def _mismatches(conn: sqlite3.Connection, accounts: str) -> list[str]:
     # Each account's sums come from the transfers indexes alone (they hold `amount`), and
     # only the accounts that disagree come back to Python.
-    for row in conn.execute(
-        """
+    rows = conn.execute(
+        f"""
         SELECT name, balance, expected FROM (
             SELECT a.name, a.balance,
                    coalesce((SELECT sum(amount) FROM transfers WHERE credit_id = a.id), 0)
                  - coalesce((SELECT sum(amount) FROM transfers WHERE debit_id = a.id), 0)
                    AS expected
-            FROM accounts a)
+            FROM accounts a WHERE {accounts})
         WHERE balance <> expected
         """
-    ):
-        problems.append(
-            f"account {row['name']} holds {row['balance']} but its transfers add up to "
-            f"{row['expected']}"
-        )
-    for row in conn.execute("SELECT name, balance FROM accounts WHERE id > 0 AND balance < 0"):
-        problems.append(f"account {row['name']} is negative: {row['balance']}")
-    problems.extend(_escrow_problems(conn))
-    problems.extend(_payment_problems(conn))
-    return problems
+    )
+    return [f"account {row['name']} holds {row['balance']} but its transfers add up to "
+            f"{row['expected']}" for row in rows]
+
+
+def _negative_problems(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute("SELECT name, balance FROM accounts WHERE id > 0 AND balance < 0")
+    return [f"account {row['name']} is negative: {row['balance']}" for row in rows]
 
 
 def _payment_problems(conn: sqlite3.Connection) -> list[str]:
@@ -186,28 +207,45 @@ def _payment_problems(conn: sqlite3.Connection) -> list[str]:
 
 
 def _escrow_problems(conn: sqlite3.Connection) -> list[str]:
-    problems = []
     in_play = conn.execute(
         "SELECT coalesce(sum(p.stake), 0) FROM lobby_players p JOIN lobbies l ON l.id = p.lobby_id"
         " WHERE l.status IN ('open', 'rolling')"
     ).fetchone()[0]
     escrow = balance(conn, ESCROW)
     if escrow != in_play:
-        problems.append(f"escrow holds {escrow} but stakes in play add up to {in_play}")
-    for row in conn.execute(
-        """
+        return [f"escrow holds {escrow} but stakes in play add up to {in_play}"]
+    return []
+
+
+def _closed_lobby_problems(conn: sqlite3.Connection, lobbies: str) -> list[str]:
+    rows = conn.execute(
+        f"""
         SELECT l.id, l.status, l.fee, sum(p.stake) AS staked, sum(coalesce(p.payout, 0)) AS paid
         FROM lobbies l JOIN lobby_players p ON p.lobby_id = l.id
-        WHERE l.status NOT IN ('open', 'rolling')
+        WHERE l.status NOT IN ('open', 'rolling') AND {lobbies}
         GROUP BY l.id HAVING paid + l.fee <> staked
         """
-    ):
-        problems.append(
-            f"lobby {row['id']} ({row['status']}) took {row['staked']} in stakes but paid out "
-            f"{row['paid']} plus {row['fee']} fee"
-        )
-    return problems
+    )
+    return [f"lobby {row['id']} ({row['status']}) took {row['staked']} in stakes but paid out "
+            f"{row['paid']} plus {row['fee']} fee" for row in rows]
 
+
+# The checks in the order their findings are listed, each with its lane when the audit runs
+# on two connections. Measured at 1M transfers (CPU s): users' accounts 0.13, the system
+# accounts (escrow, house, bonus: half of all transfers on five accounts) 0.085, closed
+# lobbies 0.14; so one lane takes the users, the other the system accounts and two thirds of
+# the lobbies by id (the same cut on both: one snapshot), ~0.18 s each.
+_CUT = "(SELECT max(id) * 2 / 3 FROM lobbies)"
+_CHECKS: list[tuple[int, Callable[[sqlite3.Connection], list[str]]]] = [
+    (0, _total_problems),
+    (1, lambda conn: _mismatches(conn, "a.id < 0")),
+    (0, lambda conn: _mismatches(conn, "a.id >= 0")),
+    (0, _negative_problems),
+    (1, _escrow_problems),
+    (1, lambda conn: _closed_lobby_problems(conn, f"l.id <= {_CUT}")),
+    (0, lambda conn: _closed_lobby_problems(conn, f"l.id > {_CUT}")),
+    (1, _payment_problems),
+]
 
 class BadAmount(LudiceError):
     """An adjustment typed by an admin that is not a non-zero whole number."""

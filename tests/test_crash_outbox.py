@@ -107,7 +107,8 @@ def _busy_writer(path, stop: threading.Event, done: list[int]) -> None:
         conn.close()
 
 
-def test_the_audit_beside_a_busy_writer_never_sees_a_false_violation(db_path):
+@pytest.mark.parametrize("parallel", [False, True], ids=["one connection", "two connections"])
+def test_the_audit_beside_a_busy_writer_never_sees_a_false_violation(db_path, parallel):
     _players(db_path, 3)
     stop, done = threading.Event(), [0]
     writer = threading.Thread(target=_busy_writer, args=(db_path, stop, done))
@@ -116,7 +117,7 @@ def test_the_audit_beside_a_busy_writer_never_sees_a_false_violation(db_path):
     try:
         found, audits = [], 0
         while audits < 300 or done[0] < 40:  # hundreds of each, interleaved
-            found += ledger.audit(conn)
+            found += ledger.audit(conn, parallel=parallel)
             audits += 1
         assert not conn.in_transaction  # the snapshot ends with the audit
     finally:

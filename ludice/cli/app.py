@@ -75,8 +75,13 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     first = sys.argv[1] if len(sys.argv) > 1 else None
+    early = None
+    if first == "audit":  # its module is the one `build` imports for it anyway
+        from ludice.cli.db import EarlyAudit
+
+        early = EarlyAudit(sys.argv[2:])
     try:
-        build(first if first in ENTRIES else None)()
+        build(first if first in ENTRIES else None)(obj=early)
     except (Failure, LudiceError) as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(getattr(exc, "code", 1))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -82,6 +81,8 @@ def pairs(data: dict[str, Any]) -> str:
 
 def emit(data: Any, as_json: bool, human: str) -> None:
     if as_json:
+        import json  # only for --json: a cold command's table needs no json (~2 ms)
+
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
         sys.stdout.write(human + "\n")
