@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, fairness, games, ledger, refunds
+from ludice import duels, fairness, games, refunds, snapshots
 from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
@@ -71,7 +71,7 @@ def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> tuple[Lobby | None,
     """The lobby and what its start message says, read in one hop on one snapshot (each read
     lane hop costs the loop a thread round trip). No start message for a group lobby, nor
     when the lobby is gone, not rolling, past round 1, or resumed after its first die."""
-    with ledger.one_snapshot(conn):
+    with snapshots.one(conn):
         lobby = games.get_lobby(conn, lobby_id)
         if (lobby is None or lobby.chat_id is not None or lobby.status != "rolling"
                 or lobby.round != 1 or duels.rolls(conn, lobby_id, 1)):
@@ -85,7 +85,7 @@ def _round(conn: sqlite3.Connection, lobby_id: int
            ) -> tuple[Lobby | None, list[int], list[int], float]:
     """The lobby, who still rolls this round, everyone seated, and the reveal delay: one
     hop and one snapshot for what a round used to read in three."""
-    with ledger.one_snapshot(conn):
+    with snapshots.one(conn):
         lobby, waiting = duels.pending_rollers(conn, lobby_id)
         if lobby is None or lobby.status != "rolling":
             return lobby, waiting, [], 0.0
