@@ -13,11 +13,12 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import Any, NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import duels, fairness, games, refunds
+from ludice import duels, fairness, games, refunds, snapshots
 from ludice.bot import dice
 from ludice.bot.group import duel as group_duel
 from ludice.bot.texts import language, t
@@ -45,6 +46,51 @@ def _lost_die(conn: sqlite3.Connection, lobby_id: int, now: int) -> None:
 def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
     return {u: language(user.language_code if (user := get_user(conn, u)) else None)
             for u in user_ids}
+
+
+def _record(conn: sqlite3.Connection, record: Callable[..., bool], lobby: Lobby, player: int,
+            following: int | None, now: int, **details: Any) -> bool:
+    """Record `player`'s die and, in the same transaction, the intent of the `following`
+    player's die: one commit (and fsync) instead of two, and that intent still commits
+    before its die is sent."""
+    recorded = record(conn, lobby.id, lobby.round, player, now=now, **details)
+    if following is not None:
+        duels.intend_roll(conn, lobby.id, lobby.round, following, now=now)
+    return recorded
+
+
+class _Start(NamedTuple):
+    lobby: Lobby
+    everyone: list[int]
+    commitment: str | None
+    names: dict[int, str]
+    langs: dict[int, str]
+
+
+def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> tuple[Lobby | None, _Start | None]:
+    """The lobby and what its start message says, read in one hop on one snapshot (each read
+    lane hop costs the loop a thread round trip). No start message for a group lobby, nor
+    when the lobby is gone, not rolling, past round 1, or resumed after its first die."""
+    with snapshots.one(conn):
+        lobby = games.get_lobby(conn, lobby_id)
+        if (lobby is None or lobby.chat_id is not None or lobby.status != "rolling"
+                or lobby.round != 1 or duels.rolls(conn, lobby_id, 1)):
+            return lobby, None
+        everyone = games.players(conn, lobby_id)
+        return lobby, _Start(lobby, everyone, fairness.commitment(conn, lobby_id),
+                             duels.names(conn, everyone), _languages(conn, everyone))
+
+
+def _round(conn: sqlite3.Connection, lobby_id: int
+           ) -> tuple[Lobby | None, list[int], list[int], float]:
+    """The lobby, who still rolls this round, everyone seated, and the reveal delay: one
+    hop and one snapshot for what a round used to read in three."""
+    with snapshots.one(conn):
+        lobby, waiting = duels.pending_rollers(conn, lobby_id)
+        if lobby is None or lobby.status != "rolling":
+            return lobby, waiting, [], 0.0
+        return (lobby, waiting, games.players(conn, lobby_id),
+                load(conn).reveal_delay_seconds)
 
 
 class DuelRunner:
@@ -117,16 +163,17 @@ class DuelRunner:
             self.lobby_messages.popitem(last=False)
 
     async def _run(self, lobby_id: int) -> None:
-        lobby = await self.store.read(games.get_lobby, lobby_id)
+        lobby, start = await self.store.read(_start_facts, lobby_id)
         if lobby is not None and lobby.chat_id is not None:
             await group_duel.run_rounds(self, lobby_id)
             return
-        await self._announce(lobby_id)
+        noted = self.lobby_messages.pop(lobby_id, None)
+        if start is not None:  # None also when resumed: the players heard it the first time
+            await self._announce(start, noted)
         while True:
-            lobby, waiting = await self.store.read(duels.pending_rollers, lobby_id)
+            lobby, waiting, everyone, reveal_delay = await self.store.read(_round, lobby_id)
             if lobby is None or lobby.status != "rolling":
                 return
-            everyone = await self.store.read(games.players, lobby_id)
             # Every die of a round is rolled in one chat (the player who filled the lobby,
             # who is looking at it now) and forwarded to the others in one call: two dice
             # cost three sends instead of four.
@@ -134,12 +181,16 @@ class DuelRunner:
             tables = duels.people([everyone[-1], *everyone[:-1]])
             rolled: list[tuple[int, int, int]] = []
             lost: dice.LostDie | None = None
-            for player in waiting:
+            intended = False  # the next die's intent went in with the last die's record
+            for i, player in enumerate(waiting):
+                following = waiting[i + 1] if i + 1 < len(waiting) else None
                 try:
-                    die = await self._roll(lobby, player, tables)
+                    die = await self._roll(lobby, player, tables, intended=intended,
+                                           following=following)
                 except dice.LostDie as exc:
                     lost = exc
                     break
+                intended = following is not None
                 if die is not None:
                     rolled.append(die)
             # Shown even when the next die was lost: nobody is left with a die unseen.
@@ -152,25 +203,17 @@ class DuelRunner:
                 await self.store.write(_lost_die, lobby_id, int(self.clock()))
                 self.mailer.kick()
                 return
-            await dice.wait_for_reveal(self.store)
+            await asyncio.sleep(reveal_delay)  # the animation plays out (dice.wait_for_reveal)
             outcome = await self.store.write(_advance, lobby_id, int(self.clock()))
             self.mailer.kick()
             if outcome is None or outcome.settled:
                 return
 
-    async def _announce(self, lobby_id: int) -> None:
-        """One start message per player: the waiting player's lobby message is edited into
-        it (Telegram allows it, and it saves a send), the others get it new."""
-        noted = self.lobby_messages.pop(lobby_id, None)
-        lobby = await self.store.read(games.get_lobby, lobby_id)
-        if lobby is None or lobby.status != "rolling" or lobby.round != 1:
-            return
-        if await self.store.read(duels.rolls, lobby_id, 1):
-            return  # resumed after a stop: the players heard it started the first time
-        everyone = await self.store.read(games.players, lobby_id)
-        commitment = await self.store.read(fairness.commitment, lobby_id)
-        names = await self.store.read(duels.names, everyone)
-        langs = await self.store.read(_languages, everyone)
+    async def _announce(self, start: _Start, noted: tuple[int, int] | None) -> None:
+        """One start message per player: the waiting player's lobby message (`noted`) is
+        edited into it (Telegram allows it, and it saves a send), the others get it new."""
+        lobby, everyone, commitment, names, langs = start
+        lobby_id = lobby.id
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
@@ -188,14 +231,17 @@ class DuelRunner:
             except UNREACHABLE as exc:
                 log.info("duel %s: cannot tell %s it started: %s", lobby_id, player, exc)
 
-    async def _roll(self, lobby: Lobby, player: int, tables: list[int]
+    async def _roll(self, lobby: Lobby, player: int, tables: list[int], *,
+                    intended: bool = False, following: int | None = None
                     ) -> tuple[int, int, int] | None:
         """Roll `player`'s die (the house's too) in the first chat of `tables` that takes it
         (a chat that refuses, e.g. a player who blocked the bot, is dropped from `tables`)
-        and record it at once. Returns (value, chat, message) of the die."""
+        and record it at once, with the intent of the `following` player's die (`intended`:
+        this die's intent is recorded already). Returns (value, chat, message) of the die."""
         emoji = GAMES[lobby.game].emoji
-        await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
-                               now=int(self.clock()))
+        if not intended:
+            await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                                   now=int(self.clock()))
         while tables:
             chat = tables[0]
             try:
@@ -207,15 +253,15 @@ class DuelRunner:
                 tables.pop(0)
                 continue
             value = sent.dice.value
-            await self.store.write(duels.record_roll, lobby.id, lobby.round, player, value,
-                                   now=int(self.clock()), chat_id=chat,
+            await self.store.write(_record, duels.record_roll, lobby, player, following,
+                                   int(self.clock()), value=value, chat_id=chat,
                                    message_id=sent.message_id,
                                    sent_at=int(sent.date.timestamp()))
             return value, chat, sent.message_id
         # Nobody can see a die: drawn from the lobby's committed seed so the lobby still
         # settles instead of hanging, and the draw can be checked afterwards.
-        await self.store.write(duels.record_server_roll, lobby.id, lobby.round, player,
-                               now=int(self.clock()))
+        await self.store.write(_record, duels.record_server_roll, lobby, player, following,
+                               int(self.clock()))
         return None
 
     async def _show_to_others(self, lobby: Lobby, everyone: list[int],
