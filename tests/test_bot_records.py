@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import re
 from datetime import UTC, datetime
 
@@ -21,6 +20,7 @@ from botharness import (
     settle,
     state,
 )
+from test_fairness import independent_draw
 
 from ludice.bot.records import chunks
 from ludice.bot.texts import render_outbox
@@ -30,19 +30,6 @@ HEX64 = r"([0-9a-f]{64})"
 
 def hhmmss(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
-
-
-def recompute(seed: bytes, lobby: int, rnd: int, player: int, faces: int) -> int:
-    """The README's recipe, written out again: HMAC-SHA256 blocks, bytes >= the largest
-    multiple of `faces` that fits a byte skipped, the first one kept mod faces + 1."""
-    limit = 256 - 256 % faces
-    i = 0
-    while True:
-        msg = f"{lobby}:{rnd}:{player}" + (f":{i}" if i else "")
-        for b in hmac.new(seed, msg.encode(), hashlib.sha256).digest():
-            if b < limit:
-                return b % faces + 1
-        i += 1
 
 
 async def ask(fake, user_id: int, text: str, contains: str, **kwargs) -> str:
@@ -161,7 +148,7 @@ async def test_a_server_side_draw_is_checked_from_the_revealed_seed(tmp_path):
         server = [r for r in rolls if r[3] == "server"]
         assert server and all(message_id is None for *_, message_id in server)
         for rnd, user_id, value, _roller, _message in server:
-            assert value == recompute(seed, 1, rnd, user_id, 6)
+            assert value == independent_draw(seed, 1, rnd, user_id, 6)
 
         record = await ask(fake, 2, "/game_1", "Game #1")
         assert "in Dice Club" in record and "How" not in record
@@ -233,7 +220,7 @@ async def test_a_private_duel_nobody_could_be_shown_draws_from_its_seed(tmp_path
         seed = bytes.fromhex(seeds.pop())
         assert hashlib.sha256(seed).hexdigest() == commitment
         for user_id, value, _roller, _message in rolls:
-            assert value == recompute(seed, 1, 1, user_id, 6)
+            assert value == independent_draw(seed, 1, 1, user_id, 6)
         fake.block(1, blocked=False)
         record = await ask(fake, 1, "/game 1", "Game #1")
         assert "<code>1:1:1</code>" in record and "<code>1:1:2</code>" in record

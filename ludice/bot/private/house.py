@@ -19,12 +19,11 @@ from ludice.bot import keyboards
 from ludice.bot.duel import DuelRunner
 from ludice.bot.group.play import parse_duel
 from ludice.bot.players import touch
-from ludice.bot.private.play import MENU_BUTTONS
-from ludice.bot.texts import game_title, refusal, t
+from ludice.bot.private.play import MENU_BUTTONS, stake_once
+from ludice.bot.texts import game_title, t
 from ludice.bot.transport.middlewares import Throttle
 from ludice.db import Store
-from ludice.games import Entered, GameRefused
-from ludice.redelivery import write_once
+from ludice.games import Entered
 from ludice.settings import Settings, load
 
 Clock = Callable[[], float]
@@ -45,15 +44,9 @@ async def _start(sender: User, game: str, bet_text: str, refuse: Reply, *, lang:
                  update_id: int) -> bool:
     """Start a duel against the house; a refusal goes to `refuse`. True if it started (the
     runner tells the player, as in any duel)."""
-    now = int(clock())
-    try:
-        bet = rules.parse_bet(bet_text)
-        entered = await write_once(store, update_id, now, _play, sender, game, bet, now)
-    except rules.BetRefused as refused:
-        await refuse(t(lang, refused.reason, limit=refused.limit))
-        return False
-    except GameRefused as refused:
-        await refuse(refusal(lang, refused))
+    entered = await stake_once(store, update_id, int(clock()), _play, sender, game, bet_text,
+                               lang=lang, refuse=refuse)
+    if entered is None:
         return False
     await state.clear()
     duels.start(entered.lobby.id)

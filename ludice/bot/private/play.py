@@ -40,21 +40,30 @@ def _enter(conn: sqlite3.Connection, sender: User, game: str, bet: int, now: int
     return games.enter(conn, sender.id, game, bet, settings=load(conn), now=now)
 
 
+async def stake_once(store: Store, update_id: int, now: int,
+                     unit: Callable[..., games.Entered], sender: User, game: str, bet_text: str,
+                     *, lang: str, refuse: Callable[[str], Awaitable]) -> games.Entered | None:
+    """Read the bet and run `unit` (which takes the stake) once for this update; a refusal
+    goes to `refuse` and gives None. Matchmaking and the house both stake this way."""
+    try:
+        bet = rules.parse_bet(bet_text)
+        return await write_once(store, update_id, now, unit, sender, game, bet, now)
+    except rules.BetRefused as refused:
+        await refuse(t(lang, refused.reason, limit=refused.limit))
+    except games.GameRefused as refused:
+        await refuse(refusal(lang, refused))
+    return None
+
+
 async def _play(message: Message, sender: User, game: str, bet_text: str, *, lang: str,
                 store: Store, duels: DuelRunner, jobs: Jobs, clock: Clock,
                 state: FSMContext, update_id: int,
                 refuse: Callable[[str], Awaitable] | None = None) -> bool:
     """Enter matchmaking; a refusal goes to `refuse` (default: a reply). True if entered."""
-    refuse = refuse or message.answer
     now = int(clock())
-    try:
-        bet = rules.parse_bet(bet_text)
-        entered = await write_once(store, update_id, now, _enter, sender, game, bet, now)
-    except rules.BetRefused as refused:
-        await refuse(t(lang, refused.reason, limit=refused.limit))
-        return False
-    except games.GameRefused as refused:
-        await refuse(refusal(lang, refused))
+    entered = await stake_once(store, update_id, now, _enter, sender, game, bet_text,
+                               lang=lang, refuse=refuse or message.answer)
+    if entered is None:
         return False
     await state.clear()
     lobby = entered.lobby
