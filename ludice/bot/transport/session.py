@@ -19,9 +19,9 @@ error) looks its model up in that cache and finds the one held here."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import json
+import time
 from enum import Enum
 from http import HTTPStatus
 from typing import Any, cast
@@ -82,7 +82,7 @@ class JsonSession(AiohttpSession):
                                     timeout=self.timeout if timeout is None else timeout) as resp:
                 raw = await resp.read()
                 status = resp.status
-        except asyncio.TimeoutError as e:
+        except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
@@ -113,7 +113,7 @@ def plain(value: Any, bot: Bot) -> Any:
     if isinstance(value, InputFile):
         raise CarriesFile
     if isinstance(value, datetime.timedelta):
-        return round((datetime.datetime.now() + value).timestamp())  # noqa: DTZ005 (as aiogram)
+        return round(time.time() + value.total_seconds())  # from now, as aiogram reads it
     if isinstance(value, datetime.datetime):
         return round(value.timestamp())
     if isinstance(value, Enum):
