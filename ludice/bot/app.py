@@ -16,7 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
-from ludice import instance, ledger, stars, status
+from ludice import instance, ledger, redelivery, stars, status
 from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
@@ -152,6 +152,9 @@ class Application:
             raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
         log.info("running as @%s (id %s) on %s", me.username, me.id, self.config.db_path,
                  extra={"bot": me.username, "pid": self.holder.pid})
+        if forgotten := await self.store.write(redelivery.serve_bot, me.id):
+            log.warning("this database was served by another bot: its %d handled update ids"
+                        " are forgotten (update ids count per bot)", forgotten)
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,
