@@ -94,16 +94,30 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 
 def _undo(what: str) -> None:
     """Switch off issue 13's framework measures one by one (to measure each): "freeze",
-    "hold" (the Response models), "filters" (magic filters on the loop)."""
+    "hold" (the Response models), "filters" (magic filters on the loop), "session" (aiogram's
+    AiohttpSession instead of ludice's JsonSession)."""
     if "freeze" in what:
         gc.freeze = lambda: None
     if "hold" in what:
-        from ludice.bot.transport import models
+        try:
+            from ludice.bot.transport import models
+        except ImportError:  # since JsonSession, the session holds them
+            from aiogram.methods.base import Response
 
-        async def through(self, make_request, bot, method):
-            return await make_request(bot, method)
+            from ludice.bot.transport.session import JsonSession
 
-        models.HoldResponseModels.__call__ = through
+            JsonSession.response_model = lambda self, method: Response[method.__returning__]
+        else:
+            async def through(self, make_request, bot, method):
+                return await make_request(bot, method)
+
+            models.HoldResponseModels.__call__ = through
+    if "session" in what:
+        from aiogram.client.session.aiohttp import AiohttpSession
+
+        from ludice.bot import app as bot_app
+
+        bot_app.JsonSession = AiohttpSession
     if "filters" in what:
         from ludice.bot import app
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
@@ -28,9 +27,9 @@ from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
-from ludice.bot.transport.models import HoldResponseModels
 from ludice.bot.transport.pacing import GlobalPace, GroupPace
 from ludice.bot.transport.retry import PollingConflict, RetryAfter
+from ludice.bot.transport.session import JsonSession
 from ludice.config import Config
 from ludice.db import Store
 from ludice.errors import LudiceError
@@ -137,10 +136,8 @@ class Application:
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
         await self.store.write(status.audited, problems, int(self.clock()))
-        session = AiohttpSession(
-            api=TelegramAPIServer.from_base(self.config.api_url) if self.config.api_url else None
-        ) if self.config.api_url else AiohttpSession()
-        session.middleware(HoldResponseModels())
+        session = JsonSession(api=TelegramAPIServer.from_base(self.config.api_url)
+                              ) if self.config.api_url else JsonSession()
         session.middleware(PollingConflict(self.conflict_wait))
         session.middleware(RetryAfter())  # outermost: every retry waits for its own slot
         session.middleware(GroupPace(*self.group_pace))
