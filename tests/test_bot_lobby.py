@@ -78,8 +78,11 @@ async def test_leave_command_refunds_and_a_second_leave_changes_nothing(tmp_path
         await fake.wait_text(1, "not waiting in any lobby")
         await settle(bot)
         assert state(bot) == before
-        # the expiry timer no longer waits for the lobby (none is left open)
-        await fake.wait_for(lambda: bot.app.jobs.scheduler.get_job("expiry") is None)
+        # the expiry timer stays aimed at the closed lobby (no read to move it); when it
+        # fires it finds nothing due and goes idle
+        assert bot.app.jobs.expiry_at[1] == 1
+        assert await bot.app.jobs.expire_due() == 0
+        assert bot.app.jobs.expiry_at is None and not bot.app.jobs.scheduler.get_job("expiry")
 
 
 async def test_leave_button_refunds_and_pressing_it_again_changes_nothing(tmp_path):
