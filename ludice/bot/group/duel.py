@@ -79,8 +79,9 @@ async def run_rounds(runner: Runner, lobby_id: int) -> None:
                 await runner.show_round(lobby_id, await store.read(_label, lobby, waiting))
             try:
                 for player in waiting:
-                    await store.write(duels.intend_roll, lobby.id, lobby.round, player,
-                                      now=int(runner.clock()))
+                    if not await store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                                             now=int(runner.clock())):
+                        return  # cancelled meanwhile: no die may go out for it
                     die = await send_die(bot, lobby.chat_id, GAMES[lobby.game].emoji,
                                          message_thread_id=extra.thread_id,
                                          protect_content=True)
