@@ -13,8 +13,13 @@ against the Bot API emulator. Prints figures; asserts nothing.
   no pacer queues), divided by the duels;
 - GC: the longest full (generation 2) collection in the bot process during those duels, and
   how many there were;
-- database bytes per settled private duel at rest: the file after the duels, with everything
-  a retention rule may drop dropped (as a week later), VACUUMed, minus the file before;
+- database bytes per settled private duel at rest, with everything a retention rule may drop
+  dropped (as a week later) and VACUUMed: the bytes the rows and their indexes use (SQLite's
+  dbstat: page size minus unused bytes, over every page) after the duels minus before. The
+  file's own growth is printed too (`db_file_bytes_…`), but a run of a few hundred duels
+  takes 30-odd tables and indexes from one page to two or three, each page 4 KiB: that
+  step, not the duels, is most of the file's growth at this size (372-993 bytes a duel from
+  run to run, the same code);
 - start -> first getUpdates with `--lobbies` open lobbies, and the bare import of the bot's
   code in a fresh interpreter, for "import time + 0.5 s".
 
@@ -89,16 +94,30 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 
 def _undo(what: str) -> None:
     """Switch off issue 13's framework measures one by one (to measure each): "freeze",
-    "hold" (the Response models), "filters" (magic filters on the loop)."""
+    "hold" (the Response models), "filters" (magic filters on the loop), "session" (aiogram's
+    AiohttpSession instead of ludice's JsonSession)."""
     if "freeze" in what:
         gc.freeze = lambda: None
     if "hold" in what:
-        from ludice.bot.transport import models
+        try:
+            from ludice.bot.transport import models
+        except ImportError:  # since JsonSession, the session holds them
+            from aiogram.methods.base import Response
 
-        async def through(self, make_request, bot, method):
-            return await make_request(bot, method)
+            from ludice.bot.transport.session import JsonSession
 
-        models.HoldResponseModels.__call__ = through
+            JsonSession.response_model = lambda self, method: Response[method.__returning__]
+        else:
+            async def through(self, make_request, bot, method):
+                return await make_request(bot, method)
+
+            models.HoldResponseModels.__call__ = through
+    if "session" in what:
+        from aiogram.client.session.aiohttp import AiohttpSession
+
+        from ludice.bot import app as bot_app
+
+        bot_app.JsonSession = AiohttpSession
     if "filters" in what:
         from ludice.bot import app
 
@@ -127,8 +146,9 @@ def _seed(path: Path, n_users: int, settings: dict[str, str]) -> None:
     conn.close()
 
 
-def _vacuumed_size(path: Path, *, prune: bool) -> int:
-    """The file's size once compacted; with `prune`, after what a week's retention drops."""
+def _vacuumed_size(path: Path, *, prune: bool) -> tuple[int, int]:
+    """(bytes the pages use, the file's size) once compacted; with `prune`, after what a
+    week's retention drops."""
     from ludice import db, outbox, redelivery
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,8 +164,9 @@ def _vacuumed_size(path: Path, *, prune: bool) -> int:
                 if hasattr(outbox, "prune"):  # retention exists from issue 13 on
                     outbox.prune(conn, now=later, keep_days=7)
         conn.execute("VACUUM")
+        used = conn.execute("SELECT sum(pgsize - unused) FROM dbstat").fetchone()[0]
         conn.close()
-        return copy.stat().st_size
+        return used, copy.stat().st_size
 
 
 class _Counter:
@@ -286,9 +307,11 @@ async def _duels(n_duels: int, pairs: int, rate: float) -> dict[str, float]:
         settled = sqlite3.connect(path).execute(
             "SELECT count(*) FROM lobbies WHERE status = 'settled' AND chat_id IS NULL"
         ).fetchone()[0]
-        out["db_bytes_per_private_duel"] = (_vacuumed_size(path, prune=True) - empty) / settled
-        out["db_bytes_per_private_duel_unpruned"] = (
-            _vacuumed_size(path, prune=False) - empty_unpruned) / settled
+        for suffix, grown, before in (("", _vacuumed_size(path, prune=True), empty),
+                                      ("_unpruned", _vacuumed_size(path, prune=False),
+                                       empty_unpruned)):
+            out[f"db_bytes_per_private_duel{suffix}"] = (grown[0] - before[0]) / settled
+            out[f"db_file_bytes_per_private_duel{suffix}"] = (grown[1] - before[1]) / settled
     return out
 
 

@@ -216,10 +216,20 @@ def rolling_lobbies(conn: sqlite3.Connection) -> list[Lobby]:
 def listing(conn: sqlite3.Connection, *, include_closed: bool = False, limit: int = 100
             ) -> list[dict]:
     where = "" if include_closed else "WHERE l.status IN ('open', 'rolling')"
-    rows = conn.execute(
+    rows = [dict(r) for r in conn.execute(
         "SELECT l.id, l.game, l.bet, l.status, l.chat_id, g.title AS group_title, l.seats,"
-        " group_concat(p.user_id, ',') AS players, l.created_at, l.expires_at"
-        " FROM lobbies l LEFT JOIN lobby_players p ON p.lobby_id = l.id"
-        f" LEFT JOIN groups g ON g.chat_id = l.chat_id {where}"
-        " GROUP BY l.id ORDER BY l.id DESC LIMIT ?", (limit,))
-    return [dict(r) for r in rows]
+        " '' AS players, l.created_at, l.expires_at"
+        f" FROM lobbies l LEFT JOIN groups g ON g.chat_id = l.chat_id {where}"
+        " ORDER BY l.id DESC LIMIT ?", (limit,))]
+    seated: dict[int, list[str]] = {}
+    if rows:
+        ids = [r["id"] for r in rows]
+        for lobby_id, user_id in conn.execute(
+                "SELECT lobby_id, user_id FROM lobby_players WHERE lobby_id IN"
+                f" ({','.join('?' * len(ids))}) ORDER BY lobby_id, seat", ids):
+            # the house's seat by name: its user id (-1) reads like a typo among players
+            seated.setdefault(lobby_id, []).append(
+                "house" if user_id == ledger.HOUSE else str(user_id))
+    for row in rows:
+        row["players"] = ",".join(seated.get(row["id"], []))
+    return rows

@@ -2,8 +2,8 @@
 transaction that settles a group duel (migrations.sql, step 8): one row per group, player and
 period (0 = all time, or the week). Reading a board is then an index range, however many duels
 the group played; deriving it from every settled lobby on each /top took 0.5-1.5 s at 1M
-transfers. `derived_scores` computes the same figures from the lobbies themselves, for the
-tests (and anyone) to check the kept ones against.
+transfers. `derived_scores` computes the same figures from the lobbies themselves, and
+`score_problems` names every kept row that differs (`ludice db check` runs it).
 
 A player's own record (player_stats, for /profile) is derived from their settled lobbies.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from ludice import ledger
+from ludice import ledger, snapshots
 
 ALL_TIME = 0
 # A win: more credits back than staked, or in a friendly game (no credits) the top die alone.
@@ -119,3 +119,27 @@ def player_stats(conn: sqlite3.Connection, user_id: int, *, house: bool = False
 def kept_scores(conn: sqlite3.Connection) -> set[tuple[int, int, int, int, int, int]]:
     return {tuple(r) for r in conn.execute(
         "SELECT chat_id, period, user_id, net, wins, games FROM group_scores")}
+
+
+def score_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """Every (group, period, player) whose kept figures differ from its settled games, at most
+    `limit` of them named (then how many more). Both sides in one read snapshot."""
+    with snapshots.one(conn):
+        kept = {row[:3]: row[3:] for row in kept_scores(conn)}
+        derived = {row[:3]: row[3:] for row in derived_scores(conn)}
+    wrong = sorted(key for key in kept.keys() | derived.keys()
+                   if kept.get(key) != derived.get(key))
+    problems = []
+    for chat, period, user in wrong[:limit]:
+        when = "all time" if period == ALL_TIME else (
+            "week of " + datetime.fromtimestamp(period, UTC).date().isoformat())
+        problems.append(f"leaderboard of group {chat}, {when}, player {user}: kept "
+                        f"{_figures(kept.get((chat, period, user)))}, its settled games say "
+                        f"{_figures(derived.get((chat, period, user)))}")
+    if len(wrong) > limit:
+        problems.append(f"leaderboards: {len(wrong) - limit} more rows differ")
+    return problems
+
+
+def _figures(row: tuple[int, ...] | None) -> str:
+    return "nothing" if row is None else "net {}, wins {}, games {}".format(*row)

@@ -3,7 +3,11 @@ aiogram confirms a batch before its handlers have run (or, when a getUpdates fai
 after they committed). A dedupe in memory dies with the process that crashed, so an update
 that moves money or lobbies records its `update_id` in the same transaction as its effect,
 and a redelivered one finds it there and does nothing. Records older than a day are pruned
-(Telegram keeps unconfirmed updates for 24 hours)."""
+(Telegram keeps unconfirmed updates for 24 hours).
+
+Update ids count per bot: the records belong to the bot that wrote them (`meta.bot_id`). A
+database handed to another bot (a new token of another bot) forgets them, or that bot's own
+first updates, numbered from its own counter, would be taken for handled ones and ignored."""
 
 from __future__ import annotations
 
@@ -77,3 +81,18 @@ async def write_once(store: Store, update_id: int, now: int, fn: Callable[..., T
 def prune(conn: sqlite3.Connection, *, now: int, keep: int = KEEP_SECONDS) -> int:
     return conn.execute("DELETE FROM handled_updates WHERE handled_at < ?",
                         (now - keep,)).rowcount
+
+
+def serve_bot(conn: sqlite3.Connection, bot_id: int) -> int:
+    """The bot `bot_id` serves this database from now on. Returns how many records of another
+    bot's updates were forgotten (0 for the same bot; a database from before bots were
+    recorded keeps its records: they can only be its own)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'bot_id'").fetchone()
+    if row is not None and int(row[0]) == bot_id:
+        return 0
+    forgotten = 0
+    if row is not None:
+        forgotten = conn.execute("DELETE FROM handled_updates").rowcount
+    conn.execute("INSERT INTO meta (key, value) VALUES ('bot_id', ?)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(bot_id),))
+    return forgotten

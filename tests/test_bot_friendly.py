@@ -40,6 +40,10 @@ async def test_a_friendly_private_duel_moves_no_credits(tmp_path):
         await settle(bot)
         assert "Alice 6 vs Bob 2" in win and "no credits moved" in win
         assert "no credits moved" in loss
+        for user_id in (1, 2):  # no "Pot: 0" where nothing is at stake
+            start = next(t for t in fake.texts(user_id) if "Opponent found" in t)
+            assert "Friendly duel #2: Alice vs Bob, just for fun." in start
+            assert "Pot" not in start
         assert bot.sql("SELECT id, bet, status, fee FROM lobbies ORDER BY id") == [
             (1, 10, "open", 0), (2, 0, "settled", 0)]
         assert bot.sql(GAME_TRANSFERS) == [(1,)]  # Carol's stake only

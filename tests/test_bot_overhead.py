@@ -1,6 +1,6 @@
 """What the bot does against aiogram's and pydantic's own overhead: no filter runs through a
 thread (ludice.bot.filters), and the `Response[T]` models aiogram validates answers with are
-held against pydantic's weak cache (ludice.bot.transport.models)."""
+held against pydantic's weak cache (ludice.bot.transport.session)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from aiogram.methods.base import Response
 from botharness import accept_terms, running_bot, settle
 
 from ludice.bot.filters import thread_filters
-from ludice.bot.transport.models import HoldResponseModels
 
 
 async def test_no_filter_of_the_dispatcher_runs_through_a_thread(tmp_path):
@@ -27,8 +26,6 @@ async def test_no_filter_of_the_dispatcher_runs_through_a_thread(tmp_path):
 async def test_the_response_models_survive_a_full_collection(tmp_path):
     async with running_bot(tmp_path) as bot:
         await accept_terms(bot.fake, 1, "Alice")
-        [holder] = [m for m in bot.app.bot.session.middleware
-                    if isinstance(m, HoldResponseModels)]
-        model = holder.held[SendMessage]
+        model = bot.app.bot.session.responses[SendMessage]
         gc.collect()
         assert Response[SendMessage.__returning__] is model  # not rebuilt

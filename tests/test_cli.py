@@ -183,10 +183,19 @@ def test_db_backup(tmp_path, populated, monkeypatch, capsys):
 
 def test_db_check(populated, monkeypatch, capsys):
     out = ok("db", "check", "--db", populated)
-    assert out.strip() == f"{populated}: integrity ok, ledger balanced"
+    assert out.strip() == (f"{populated}: integrity ok, ledger balanced, leaderboards match"
+                           " the games")
     assert json.loads(ok("db", "check", "--db", populated, "--json")) == {
         "ok": True, "problems": []}
     raw = sqlite3.connect(populated)
+    raw.execute("INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)"
+                " VALUES (-100, 0, 42, 3, 1, 1)")
+    raw.commit()
+    code, out, err = run_main(monkeypatch, capsys, "db", "check", "--db", populated)
+    assert code == 1
+    assert out.splitlines() == ["problem: leaderboard of group -100, all time, player 42: kept"
+                                " net 3, wins 1, games 1, its settled games say nothing"]
+    raw.execute("DELETE FROM group_scores")
     raw.execute("UPDATE accounts SET balance = 1 WHERE id = 44")
     raw.commit()
     raw.close()

@@ -4,6 +4,7 @@ and the in-memory dedupe dies with the process: only what the database recorded 
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from botharness import (
@@ -194,3 +195,27 @@ async def test_a_round_one_die_delivered_again_does_not_count_in_the_tie_break(t
         finally:
             await second.stop()
         assert second.audit() == []
+
+
+async def test_a_database_from_another_bot_does_not_ignore_this_bots_updates(tmp_path):
+    """Update ids count per bot: the ids another bot recorded as handled are not this bot's."""
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('bot_id', '999')")
+    conn.executemany("INSERT INTO handled_updates (update_id, handled_at) VALUES (?, 0)",
+                     [(n,) for n in range(1, 501)])
+    conn.commit()
+    conn.close()
+    async with FakeTelegram() as fake:
+        running = await start_bot(fake, db_path)
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        fake.script_dice(5, 2)
+        fake.send_text(1, "/dice 30")
+        fake.send_text(2, "/dice 30")
+        await fake.wait_text(1, "You win")
+        await settle(running)
+        assert running.sql("SELECT status FROM lobbies") == [("settled",)]
+        assert running.sql("SELECT value FROM meta WHERE key = 'bot_id'") == [
+            (fake.token.split(":")[0],)]

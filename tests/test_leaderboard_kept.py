@@ -72,6 +72,28 @@ def test_kept_boards_equal_the_boards_derived_from_the_lobbies(conn, seed):
     assert ledger.audit(conn) == []
 
 
+def test_score_problems_names_each_kept_row_that_differs_from_the_games(conn):
+    _setup(conn)
+    _play(conn, 7, 60)
+    assert leaderboard.score_problems(conn) == []
+    chat, period, user, net, wins, games_n = min(leaderboard.kept_scores(conn))
+    with db.transaction(conn):
+        conn.execute("UPDATE group_scores SET net = net + 5 WHERE chat_id = ? AND period = ?"
+                     " AND user_id = ?", (chat, period, user))
+        conn.execute("INSERT INTO group_scores (chat_id, period, user_id, net, wins, games)"
+                     " VALUES (?, 0, 99, 1, 1, 1)", (chat,))
+    assert leaderboard.score_problems(conn) == [
+        f"leaderboard of group {chat}, all time, player {user}: kept net {net + 5}, wins "
+        f"{wins}, games {games_n}, its settled games say net {net}, wins {wins}, games {games_n}",
+        f"leaderboard of group {chat}, all time, player 99: kept net 1, wins 1, games 1, its "
+        "settled games say nothing"]
+    with db.transaction(conn):
+        conn.execute("DELETE FROM group_scores")
+    problems = leaderboard.score_problems(conn, limit=3)
+    assert len(problems) == 4 and problems[3].endswith("more rows differ")
+    assert "kept nothing, its settled games say net" in problems[0]
+
+
 def test_a_group_that_moves_takes_its_boards_along(conn):
     _setup(conn)
     _play(conn, 4, 60)

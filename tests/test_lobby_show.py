@@ -11,7 +11,7 @@ from test_fairness import _group_duel, _player, independent_draw
 from test_records import S, _players, _private_duel
 from typer.testing import CliRunner
 
-from ludice import cli, db, games, ledger, stranded
+from ludice import cli, db, games, house, ledger, stranded
 
 NOW = 1_800_000_000
 runner = CliRunner()
@@ -93,3 +93,15 @@ def test_an_unknown_or_bad_id_is_one_error_line(db_path, monkeypatch, capsys):
         assert exit_info.value.code not in (0, None)
         out, err = capsys.readouterr()
         assert message in err and "Traceback" not in out + err
+
+
+def test_the_lobby_list_names_the_house_seat(db_path, conn):
+    _players(conn, (1, "Ann"), (2, "Bob"))
+    with db.transaction(conn):
+        ledger.adjust(conn, ledger.HOUSE, 500, reason="float", key="float", now=NOW)
+        house.play(conn, 1, "dice", 30, settings=S, now=NOW)
+    result = runner.invoke(cli.app, ["lobby", "list", "--json", "--db", str(db_path)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert [(lb["status"], lb["players"]) for lb in json.loads(result.stdout)] == [
+        ("rolling", "1,house")]

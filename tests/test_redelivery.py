@@ -82,3 +82,18 @@ def test_records_are_forgotten_after_a_day(conn):
     assert db.run_write(conn, redelivery.prune, now=1_000 + 86_400) == 0
     assert db.run_write(conn, redelivery.prune, now=1_001 + 86_400) == 1
     assert [r[0] for r in conn.execute("SELECT update_id FROM handled_updates")] == [2]
+
+
+def test_update_ids_belong_to_the_bot_that_recorded_them(players):
+    conn = players
+    db.run_write(conn, redelivery.once, 41, 10, _enter, 1, 30, 10)
+    assert db.run_write(conn, redelivery.serve_bot, 777) == 0  # recorded before bots were
+    with pytest.raises(redelivery.AlreadyHandled):
+        db.run_write(conn, redelivery.once, 41, 11, _enter, 2, 30, 11)
+    assert db.run_write(conn, redelivery.serve_bot, 777) == 0  # the same bot again
+    assert conn.execute("SELECT count(*) FROM handled_updates").fetchone()[0] == 1
+    # another bot numbers its updates from its own counter: its 41 is a new update
+    assert db.run_write(conn, redelivery.serve_bot, 888) == 1
+    entered = db.run_write(conn, redelivery.once, 41, 12, _enter, 2, 30, 12)
+    assert entered.started and ledger.balance(conn, 2) == 70
+    assert conn.execute("SELECT value FROM meta WHERE key = 'bot_id'").fetchone()[0] == "888"

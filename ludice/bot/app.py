@@ -12,12 +12,11 @@ from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, ErrorEvent, Message
 
-from ludice import instance, ledger, stars, status
+from ludice import instance, ledger, redelivery, stars, status
 from ludice.bot import admin, fallback, group, private, records
 from ludice.bot import status as bot_status
 from ludice.bot.duel import DuelRunner
@@ -28,9 +27,9 @@ from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
-from ludice.bot.transport.models import HoldResponseModels
 from ludice.bot.transport.pacing import GlobalPace, GroupPace
 from ludice.bot.transport.retry import PollingConflict, RetryAfter
+from ludice.bot.transport.session import JsonSession
 from ludice.config import Config
 from ludice.db import Store
 from ludice.errors import LudiceError
@@ -137,10 +136,8 @@ class Application:
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
         await self.store.write(status.audited, problems, int(self.clock()))
-        session = AiohttpSession(
-            api=TelegramAPIServer.from_base(self.config.api_url) if self.config.api_url else None
-        ) if self.config.api_url else AiohttpSession()
-        session.middleware(HoldResponseModels())
+        session = JsonSession(api=TelegramAPIServer.from_base(self.config.api_url)
+                              ) if self.config.api_url else JsonSession()
         session.middleware(PollingConflict(self.conflict_wait))
         session.middleware(RetryAfter())  # outermost: every retry waits for its own slot
         session.middleware(GroupPace(*self.group_pace))
@@ -155,6 +152,9 @@ class Application:
             raise LudiceError(f"cannot reach the Bot API server: {exc}") from None
         log.info("running as @%s (id %s) on %s", me.username, me.id, self.config.db_path,
                  extra={"bot": me.username, "pid": self.holder.pid})
+        if forgotten := await self.store.write(redelivery.serve_bot, me.id):
+            log.warning("this database was served by another bot: its %d handled update ids"
+                        " are forgotten (update ids count per bot)", forgotten)
         await self._set_commands()
         self.cards = Cards(self.bot, self.store)
         self.mailer = Mailer(self.bot, self.store, self.clock, render_group=render_group,

@@ -230,7 +230,8 @@ class DuelRunner:
         lobby_id = lobby.id
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
-            text = t(langs[player], "duel_start", lobby_id=lobby_id, pot=pot,
+            text = t(langs[player], "duel_start" if pot else "friendly_start",
+                     lobby_id=lobby_id, pot=pot,
                      emoji=GAMES[lobby.game].emoji,
                      players=" vs ".join(escape(names[p]) for p in everyone))
             if commitment:

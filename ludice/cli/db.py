@@ -68,12 +68,15 @@ def db_restore(backup: Annotated[Path, typer.Argument(metavar="BACKUP", help="Ba
 
 @db_app.command("check")
 def db_check(path: DbPath = DEFAULT_DB, as_json: Json = False) -> None:
-    """Integrity check plus the ledger audit; exit 1 on any problem."""
-    from ludice import backups
+    """Integrity check, the ledger audit and the kept leaderboards against the games; exit 1
+    on any problem."""
+    from ludice import backups, leaderboard
 
     with open_view(path) as conn:
-        problems = backups.integrity_problems(conn) + ledger.audit(conn, parallel=True)
-    _report_problems(problems, as_json, f"{path}: integrity ok, ledger balanced")
+        problems = (backups.integrity_problems(conn) + ledger.audit(conn, parallel=True)
+                    + leaderboard.score_problems(conn))
+    _report_problems(problems, as_json,
+                     f"{path}: integrity ok, ledger balanced, leaderboards match the games")
 
 
 def _report_problems(problems: list[str], as_json: bool, ok_line: str) -> None:

@@ -13,7 +13,7 @@ from aiohttp import web
 from ludice.playground.emulator import chats, invoices, messages
 from ludice.playground.emulator.limits import RateLimits
 from ludice.playground.emulator.people import People
-from ludice.playground.emulator.wire import ApiError, Call, as_int, decode, error_for
+from ludice.playground.emulator.wire import ApiError, Call, as_int, decode, error_for, from_json
 
 Handler = Callable[..., Any]
 
@@ -91,18 +91,18 @@ class Emulator(People):
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        raw: dict[str, Any] = dict(request.query)
+        params = {key: decode(key, value) for key, value in request.query.items()}
         if request.content_type == "application/json":
             try:
                 body = await request.json()
             except ValueError:
-                body = None
+                body = None  # Telegram too reads a body it cannot parse as no parameters
             if isinstance(body, dict):
-                raw.update(body)
+                params.update((key, from_json(key, value)) for key, value in body.items())
         elif request.can_read_body:
             for key, value in (await request.post()).items():
-                raw[key] = value if isinstance(value, str) else f"<file {value.filename}>"
-        params = {k: decode(k, v) for k, v in raw.items()}
+                params[key] = (decode(key, value) if isinstance(value, str)
+                               else f"<file {value.filename}>")
         answer = await self.call(method, params, token=request.match_info["token"])
         return web.json_response(answer, status=200 if answer["ok"] else answer["error_code"])
 

@@ -1,7 +1,8 @@
 """What travels over HTTP: the recorded call, the error answer, and how parameters arrive.
 
-aiogram sends parameters as a form whose non-string values are JSON-encoded; ludice's urllib
-client (ludice.stars) and curl send JSON bodies. Both end up as one plain dict here."""
+aiogram sends parameters as a form whose non-string values are JSON-encoded; ludice's bot
+(ludice.bot.transport.session), its urllib client (ludice.stars) and curl send JSON bodies.
+Both end up as one plain dict here."""
 
 from __future__ import annotations
 
@@ -92,3 +93,15 @@ def decode(key: str, value: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def from_json(key: str, value: Any) -> Any:
+    """A top-level value of a JSON body, read as Telegram's Bot API server reads it: a string
+    is the parameter's text, as in a form; any other value (object, array, number, true,
+    false, null) stands for its JSON text, so a nested object is that object and a free-text
+    field gets the text (`"text": 42` posts "42")."""
+    if isinstance(value, str):
+        return decode(key, value)
+    if key in STR_KEYS:
+        return json.dumps(value, ensure_ascii=False)
+    return value

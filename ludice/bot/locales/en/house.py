@@ -17,6 +17,7 @@ TEXTS: dict[str, str] = {
     "help_friendly": "\n\n<b>Just for fun:</b> bet 0 in /play or /duel for a friendly game, matched only with other friendly games: no credits move.",
     "group_help_friendly": "\n/duel 0 plays just for fun: no credits move.",
     "profile_house": "🏠 Against the house: {count} {count:plural:game|games} · wins {wins} · losses {losses} · net {net:+d}",
+    "friendly_start": "⚔️ Opponent found! Friendly duel #{lobby_id}: {players}, just for fun.\n{emoji} Rolling, in this order…",
     "friendly_waiting": "{emoji} Friendly lobby #{lobby_id}: nothing at stake. Waiting for another player who wants a game just for fun…\nIt expires in {minutes} min ({expires_at} UTC).",
     "friendly_result_win": "🏆 {rolls}\nYou win! A friendly game: no credits moved.",
     "friendly_result_loss": "{rolls}\n{winners} wins. A friendly game: no credits moved.",

@@ -17,6 +17,7 @@ TEXTS: dict[str, str] = {
     "help_friendly": "\n\n<b>Просто так:</b> ставка 0 в /play или /duel — дружеская игра, только с такими же дружескими играми: кредиты не двигаются.",
     "group_help_friendly": "\n/duel 0 — игра просто так: кредиты не двигаются.",
     "profile_house": "🏠 Против казино: {count} {count:plural:игра|игры|игр} · побед {wins} · поражений {losses} · итог {net:+d}",
+    "friendly_start": "⚔️ Соперник найден! Дружеская дуэль #{lobby_id}: {players}, просто так.\n{emoji} Бросаем, в этом порядке…",
     "friendly_waiting": "{emoji} Дружеское лобби #{lobby_id}: без ставки. Ждём другого игрока, который хочет сыграть просто так…\nОно закроется через {minutes} мин ({expires_at} UTC).",
     "friendly_result_win": "🏆 {rolls}\nВы победили! Дружеская игра: кредиты не двигались.",
     "friendly_result_loss": "{rolls}\n{winners} побеждает. Дружеская игра: кредиты не двигались.",
