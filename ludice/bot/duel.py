@@ -1,8 +1,8 @@
 """Runs each filled lobby as a background task: announce the start (the waiting player's lobby
 message becomes it), roll one Telegram die per player, show every die to every player, wait
-out the animation, then settle or re-roll a tie. Handlers only
-start the task, so the reveal delay never blocks other players' updates. Group challenges
-play their rounds in the group instead (ludice.bot.group.duel)."""
+out the animation, then settle or re-roll a tie. Handlers only start the task, so the reveal
+delay never blocks other players' updates. Group challenges play their rounds in the group
+instead (ludice.bot.group.duel)."""
 
 from __future__ import annotations
 
@@ -231,8 +231,7 @@ class DuelRunner:
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start" if pot else "friendly_start",
-                     lobby_id=lobby_id, pot=pot,
-                     emoji=GAMES[lobby.game].emoji,
+                     lobby_id=lobby_id, pot=pot, emoji=GAMES[lobby.game].emoji,
                      players=" vs ".join(escape(names[p]) for p in everyone))
             if commitment:
                 text += "\n" + t(langs[player], "commitment_line", commitment=commitment)
