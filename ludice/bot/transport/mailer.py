@@ -76,6 +76,7 @@ class Mailer:
         self._lock = asyncio.Lock()
         self._chats: dict[int, asyncio.Task] = {}  # the sender of each chat
         self._again: set[int] = set()  # chats whose sender must look again before it stops
+        self._handed: dict[int, int] = {}  # the newest message each chat's sender has in hand
         # Sent messages whose mark a read may not see yet (it rides with the next batch of
         # writes, ludice.commits): no read may hand them out again. `_landed`: of those, the
         # ones whose mark committed; only a read that began before that can miss it.
@@ -99,10 +100,12 @@ class Mailer:
     async def dispatch(self) -> None:
         """Hand each chat's pending messages to a sender of its own. One read serves every
         chat; a chat whose sender is still busy is left to that sender, told to look again
-        when done, so no message can go out twice and none waits for the next round."""
+        when done if the read found more than it has in hand, so no message can go out
+        twice and none waits for the next round."""
         async with self._lock:
             busy = {c for c, task in self._chats.items() if not task.done()}
             self._chats = {c: task for c, task in self._chats.items() if c in busy}
+            self._handed = {c: last for c, last in self._handed.items() if c in busy}
             by_chat: dict[int, list[tuple[outbox.Message, str]]] = defaultdict(list)
             for message, lang in await self._unsent():
                 by_chat[message.chat_id].append((message, lang))
@@ -110,9 +113,10 @@ class Mailer:
                 if chat_id in busy:
                     if self._chats[chat_id].done():  # it finished while we read
                         self.kick()
-                    else:
+                    elif items[-1][0].id > self._handed[chat_id]:  # more than it has in hand
                         self._again.add(chat_id)
                     continue
+                self._handed[chat_id] = items[-1][0].id
                 self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id, items),
                                                            name=f"outbox-{chat_id}")
 
@@ -180,6 +184,8 @@ class Mailer:
                 return done
             self._again.discard(chat_id)  # more came while we were sending
             items = await self._unsent(chat_id)
+            if items:
+                self._handed[chat_id] = items[-1][0].id
 
     async def _deliver(self, message: outbox.Message, lang: str) -> None:
         if message.text_key == "group_card":
