@@ -90,3 +90,33 @@ def test_no_intent_and_no_die_once_the_lobby_stopped_rolling(conn, make_user):
         assert _record(conn, duels.record_roll, lobby, first, second, NOW, value=4) == (False,
                                                                                        False)
     assert _intents(conn, lobby.id) == [first] and duels.rolls(conn, lobby.id, 1) == {}
+
+
+def test_a_group_round_reads_what_it_needs_in_one_snapshot(conn, make_user):
+    from ludice import challenges, groups
+    from ludice.bot.group.duel import _label
+    from ludice.bot.group.duel import _round as group_round
+
+    chat = -1001
+    for uid in (1, 2):
+        make_user(conn, uid)
+    with db.transaction(conn):
+        groups.seen(conn, chat, title="Club", is_forum=False, lang="en", now=NOW)
+        groups.set_enabled(conn, chat, True, by=1, now=NOW)
+        for uid in (1, 2):
+            users.accept_terms(conn, uid, NOW)
+            ledger.transfer(conn, debit=ledger.ADJUST, credit=uid, amount=100, kind="adjust",
+                            key=f"test:{uid}", now=NOW, reference="test")
+        current = game_settings.load(conn)
+        lobby_id = challenges.create(conn, chat, 1, "dice", 20, target=None, thread_id=None,
+                                     settings=current, now=NOW).lobby.id
+        challenges.join(conn, lobby_id, 2, chat_id=chat, now=NOW)
+    lobby, waiting, extra, label, delay = group_round(conn, lobby_id)
+    assert lobby.status == "rolling" and waiting == games.players(conn, lobby_id)
+    assert extra == challenges.get(conn, lobby_id) and not extra.throw_mode
+    assert label == _label(conn, lobby, waiting) and label
+    assert delay == current.reveal_delay_seconds
+    assert not conn.in_transaction
+    with db.transaction(conn):
+        refunds.cancel(conn, lobby_id, reason="stuck", now=NOW)
+    assert group_round(conn, lobby_id)[0].status == "cancelled"  # the runner stops there
