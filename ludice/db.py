@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     import aiosqlite
 
+    from ludice.commits import GroupCommit, Unit
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
@@ -109,9 +111,6 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def run_write(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     with transaction(conn):
         return fn(conn, *args, **kwargs)
-
-
-Unit = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
 def run_batch(conn: sqlite3.Connection, units: list[Unit]) -> list[tuple[bool, Any]]:
@@ -207,8 +206,9 @@ class Store:
     aiosqlite's worker thread (one thread hop per batch, not one per statement), so two
     asyncio tasks can never interleave statements inside one transaction; BEGIN IMMEDIATE +
     busy_timeout serialize us against other processes. Writes that arrive while a batch is
-    being written are grouped into the next one (group commit): under load many units share
-    one COMMIT and its fsync, and a caller still hears back only after its unit is durable.
+    being written are grouped into the next one (group commit: ludice.commits): under load
+    many units share one COMMIT and its fsync, and a caller still hears back only after its
+    unit is durable; a unit that may wait a moment (`write_soon`) rides with the next batch.
 
     Reads never touch the writer: `read` (lookups that stay small: a balance, a lobby, the
     player's context) and `report` (reads that grow with history: leaderboards, profile,
@@ -216,19 +216,21 @@ class Store:
     neither a long report nor a burst of writes keeps a player's lookup waiting. A read after
     an awaited write sees it: each read starts its snapshot after that COMMIT."""
 
-    MAX_BATCH = 256
     # One lookup connection keeps lookups in the order they were asked for, as the writer
     # keeps units of work: two players' updates reach their writes first come, first served
     # (matchmaking pairs the earlier one first). Reports may overlap: two connections.
     READERS, REPORTERS = 1, 2
+    # How long a unit that may wait (write_soon) waits for a batch to ride with at most.
+    RIDE_SECONDS = 0.1
     # asyncio, aiosqlite and the read threads are imported in the methods: the CLI starts
     # faster without them.
     def __init__(self, aconn: aiosqlite.Connection, path: Path) -> None:
+        from ludice.commits import GroupCommit
         from ludice.readers import Readers
 
         self._aconn = aconn
-        self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task | None = None
+        self.commits: GroupCommit = GroupCommit(lambda units: self._call(run_batch, units),
+                                                self.RIDE_SECONDS)
         self._lookups = Readers(lambda: open_reader(path), self.READERS, "read")
         self._reports = Readers(lambda: open_reader(path), self.REPORTERS, "report")
 
@@ -256,32 +258,12 @@ class Store:
         return await self._aconn._execute(fn, self._aconn._conn, *args, **kwargs)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        import asyncio
+        return await self.commits.write(fn, *args, **kwargs)
 
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(((fn, args, kwargs), future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush())
-        return await future
-
-    async def _flush(self) -> None:
-        try:
-            while self._queue:
-                batch = self._queue[: self.MAX_BATCH]
-                del self._queue[: self.MAX_BATCH]
-                try:
-                    outcomes = await self._call(run_batch, [unit for unit, _ in batch])
-                except BaseException as exc:  # BEGIN or COMMIT failed: none of it landed
-                    outcomes = [(False, exc)] * len(batch)
-                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    if future.done():  # the caller gave up waiting; its unit still ran
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
-        finally:
-            self._flusher = None
+    def write_soon(self, fn: Callable[..., Any], *args: Any, **kwargs: Any
+                   ) -> asyncio.Future[Any]:
+        """A unit that may wait a moment (ludice.commits: it rides with the next batch)."""
+        return self.commits.ride(fn, *args, **kwargs)
 
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self._lookups.run(fn, *args, **kwargs)
@@ -292,8 +274,7 @@ class Store:
     async def close(self) -> None:
         import asyncio
 
-        while self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        await self.commits.close()
         await asyncio.to_thread(self._lookups.close)
         await asyncio.to_thread(self._reports.close)
         await self._aconn.close()

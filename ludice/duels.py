@@ -89,13 +89,19 @@ def server_drawn(conn: sqlite3.Connection, lobby_id: int) -> bool:
 
 
 def intend_roll(conn: sqlite3.Connection, lobby_id: int, round_no: int, user_id: int, *,
-                now: int) -> None:
+                now: int) -> bool:
     """The bot is about to send this player's die: recorded (and committed) before sendDice,
     so a bot that dies before it records the value finds out at the next start that a die
-    may be on the players' screens (call_off_interrupted) instead of rolling a second one."""
+    may be on the players' screens (call_off_interrupted) instead of rolling a second one.
+    False, and nothing recorded, when the lobby no longer rolls that round (an admin
+    cancelled it): then no die may be sent."""
+    if conn.execute("SELECT 1 FROM lobbies WHERE id = ? AND status = 'rolling' AND round = ?",
+                    (lobby_id, round_no)).fetchone() is None:
+        return False
     conn.execute("INSERT INTO roll_intents (lobby_id, round, user_id, created_at)"
                  " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                  (lobby_id, round_no, user_id, now))
+    return True
 
 
 def call_off_interrupted(conn: sqlite3.Connection, lobby_ids: list[int], *, now: int

@@ -3,6 +3,8 @@ triggers. One expiry timer, whatever the number of open lobbies: a date job arme
 earliest `expires_at` (read from the database at start-up, with no misfire grace, so a lobby
 that came due while the bot was down expires at once instead of being dropped); when it
 fires it expires every lobby that is due, earliest first, and arms itself for the next one.
+A lobby that fills or closes early leaves the timer where it is (no read per duel to find
+the next one): it may fire early, finds nothing due, and aims at the earliest open lobby.
 A periodic sweep catches anything the timer would have missed; through `resume` it also
 restarts a duel whose runner stopped on an error, so no stake waits in escrow for the next
 restart; it forgets the update ids recorded more than a day ago (ludice.redelivery), prunes
@@ -109,7 +111,6 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.expiry_at: tuple[int, int] | None = None  # (expires_at, lobby) the timer is for
         self._arming = asyncio.Lock()
-        self._rearms: set[asyncio.Task] = set()
 
     async def start(self) -> tuple[int, int] | None:
         """Start the scheduler; returns what the expiry timer is armed for."""
@@ -133,22 +134,15 @@ class Jobs:
         return self.expiry_at
 
     def shutdown(self) -> None:
-        for task in self._rearms:
-            task.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
     def schedule_expiry(self, lobby_id: int, expires_at: int) -> None:
-        """A lobby opened: the timer moves only if this one expires before its target."""
+        """A lobby opened: the timer moves only if this one expires before its target. So
+        the timer is never later than the earliest open lobby (lobbies that closed since
+        only make it early), which is all that expiring on time needs."""
         if self.expiry_at is None or (expires_at, lobby_id) < self.expiry_at:
             self._arm((expires_at, lobby_id))
-
-    def forget(self, lobby_id: int) -> None:
-        """A lobby closed before its time: if the timer waits for it, aim it at the next."""
-        if self.expiry_at is not None and self.expiry_at[1] == lobby_id:
-            task = asyncio.create_task(self.rearm_expiry(), name="rearm-expiry")
-            self._rearms.add(task)
-            task.add_done_callback(self._rearms.discard)
 
     def _arm(self, target: tuple[int, int] | None) -> None:
         self.expiry_at = target
@@ -161,18 +155,31 @@ class Jobs:
                                replace_existing=True, misfire_grace_time=None)
 
     async def rearm_expiry(self) -> None:
-        """Aim the timer at the earliest open lobby in the database. A lobby armed for while
-        this read ran (schedule_expiry) keeps the timer if it comes first."""
+        """Aim the timer at the earliest open lobby in the database."""
+        async with self._arming:
+            before = self.expiry_at
+            self._arm(self._sooner(await self.store.read(refunds.next_expiry), before))
+
+    def _sooner(self, earliest: tuple[int, int] | None, before: tuple[int, int] | None
+                ) -> tuple[int, int] | None:
+        """`earliest`, read from the database while the timer was aimed at `before`, unless
+        a lobby armed for while it was read (schedule_expiry) comes first."""
+        if self.expiry_at != before and self.expiry_at is not None:
+            return min(self.expiry_at, earliest) if earliest else self.expiry_at
+        return earliest
+
+    async def expire_due(self) -> int:
+        """The timer fired: expire every lobby that is due, then aim at the next. Aimed at
+        a lobby that closed before its time, it finds nothing due in one read, writes
+        nothing and aims at the earliest open lobby."""
         async with self._arming:
             before = self.expiry_at
             earliest = await self.store.read(refunds.next_expiry)
-            if self.expiry_at != before and self.expiry_at is not None:
-                earliest = min(self.expiry_at, earliest) if earliest else self.expiry_at
-            self._arm(earliest)
-
-    async def expire_due(self) -> int:
-        """The timer fired: expire every lobby that is due, then aim at the next."""
-        expired = await self.store.write(refunds.expire_due, now=int(self.clock()))
+            now = int(self.clock())
+            if earliest is None or earliest[0] > now:
+                self._arm(self._sooner(earliest, before))
+                return 0
+        expired = await self.store.write(refunds.expire_due, now=now)
         if expired:
             log.info("%d lobbies expired and were refunded", len(expired),
                      extra={"lobbies": [lobby.id for lobby in expired]})

@@ -63,6 +63,17 @@ async def test_a_burst_of_results_is_paced_and_all_delivered(tmp_path):
         assert took >= (len(burst) // LIMIT - 1) * WINDOW  # it really was held back
 
 
+def _owe(bot, text: str) -> None:
+    """A note for the group, written as another process would, and the mailer kicked."""
+    conn = db.open_db(bot.db_path)
+    try:
+        with db.transaction(conn):
+            outbox.add(conn, GROUP, "group_cancelled", 0, lobby_id=1, reason=text)
+    finally:
+        conn.close()
+    bot.app.mailer.kick()
+
+
 async def test_messages_queued_while_a_chat_is_sending_go_out_once_each(tmp_path):
     async with running_bot(tmp_path) as bot:
         fake, mailer = bot.fake, bot.app.mailer
@@ -71,13 +82,7 @@ async def test_messages_queued_while_a_chat_is_sending_go_out_once_each(tmp_path
         mailer.interval = 60  # nothing may wait for the next poll
 
         def owe(text: str) -> None:
-            conn = db.open_db(bot.db_path)
-            try:
-                with db.transaction(conn):
-                    outbox.add(conn, GROUP, "group_cancelled", 0, lobby_id=1, reason=text)
-            finally:
-                conn.close()
-            mailer.kick()
+            _owe(bot, text)
 
         gate = Gate(fake, "sendMessage")
         owe("first")
@@ -91,6 +96,33 @@ async def test_messages_queued_while_a_chat_is_sending_go_out_once_each(tmp_path
         await settle(bot)
         notes = [t for t in fake.texts(GROUP) if "cancelled by an admin" in t]
         assert [n.split("(")[1].split(")")[0] for n in notes] == ["first", "second", "third"]
+
+
+async def test_a_busy_chat_is_not_read_again_for_what_its_sender_has_in_hand(tmp_path):
+    async with running_bot(tmp_path) as bot:
+        fake, mailer, store = bot.fake, bot.app.mailer, bot.app.store
+        await open_group(bot)
+        await settle(bot)
+        mailer.interval = 60
+        reads = []
+        read = store.read
+
+        async def counted(fn, *args, **kwargs):
+            reads.append((fn.__name__, args))
+            return await read(fn, *args, **kwargs)
+
+        store.read = counted
+        gate = Gate(fake, "sendMessage")
+        _owe(bot, "first")
+        await asyncio.wait_for(gate.reached.wait(), 5)  # the group's sender is busy with it
+        for _ in range(3):  # each round finds it pending, and in that sender's hand
+            await mailer.dispatch()
+        gate.release()
+        gate.close()
+        await fake.wait_for(lambda: any("(first)" in t for t in fake.texts(GROUP)))
+        await settle(bot)
+        assert ("_pending", (GROUP,)) not in reads  # its sender never looked again
+        assert sum("(first)" in t for t in fake.texts(GROUP)) == 1
 
 
 async def test_a_busy_second_queues_under_the_overall_limit_instead_of_collecting_429s(

@@ -78,8 +78,11 @@ async def test_leave_command_refunds_and_a_second_leave_changes_nothing(tmp_path
         await fake.wait_text(1, "not waiting in any lobby")
         await settle(bot)
         assert state(bot) == before
-        # the expiry timer no longer waits for the lobby (none is left open)
-        await fake.wait_for(lambda: bot.app.jobs.scheduler.get_job("expiry") is None)
+        # the expiry timer stays aimed at the closed lobby (no read to move it); when it
+        # fires it finds nothing due and goes idle
+        assert bot.app.jobs.expiry_at[1] == 1
+        assert await bot.app.jobs.expire_due() == 0
+        assert bot.app.jobs.expiry_at is None and not bot.app.jobs.scheduler.get_job("expiry")
 
 
 async def test_leave_button_refunds_and_pressing_it_again_changes_nothing(tmp_path):
@@ -192,6 +195,29 @@ async def test_admin_cancels_a_rolling_duel_and_the_runner_pays_nothing(tmp_path
                        ) == [("refund", 2)]
         assert bot.sql("SELECT user_id FROM rolls") == [(1,)]  # the late die was not counted
         assert not any("win" in t for t in fake.texts(1) + fake.texts(2))
+
+
+async def test_a_duel_cancelled_while_its_start_is_announced_rolls_no_die(tmp_path):
+    """The runner reads the first round with the start message, before announcing it; an
+    admin's cancel during the announcement still stops every die (the die's intent, a
+    write, finds the lobby no longer rolling)."""
+    async with running_bot(tmp_path) as bot:
+        fake = bot.fake
+        gate = Gate(fake, "editMessageText")  # Alice's lobby message becomes the start
+        await _open_lobby(bot)
+        await accept_terms(fake, 2, "Bob")
+        fake.send_text(2, "/dice 30")
+        await asyncio.wait_for(gate.reached.wait(), 5)
+        code, _, err = await _cli("lobby", "cancel", "1", "--reason", "stuck",
+                                  "--db", str(bot.db_path))
+        assert code == 0, err
+        gate.release()
+        await fake.wait_text(2, "cancelled by an admin", timeout=5)
+        await settle(bot)
+        assert fake.sent(method="sendDice") == [] and fake.sent(method="forwardMessages") == []
+        assert bot.sql("SELECT count(*) FROM roll_intents") == [(0,)]
+        assert bot.sql("SELECT count(*) FROM rolls") == [(0,)]
+        assert bot.balance(1) == 100 and bot.balance(2) == 100 and bot.balance(-2) == 0
 
 
 async def test_matchmaking_pairs_only_the_same_game_and_bet(tmp_path):

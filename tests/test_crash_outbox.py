@@ -1,7 +1,9 @@
 """Crash points around what players are told and what the audit reads: a group result the
-group refuses (the bot was removed while it waited) goes to each player privately, once; and
-the ledger audit reads one snapshot, so a writer busy beside it never makes it see a
-violation that never was."""
+group refuses (the bot was removed while it waited) goes to each player privately, once; a
+message sent while its mark waits to ride with the next write (ludice.commits) goes out
+again after a crash, never twice without one, and a stop writes the mark; and the ledger
+audit reads one snapshot, so a writer busy beside it never makes it see a violation that
+never was."""
 
 from __future__ import annotations
 
@@ -13,15 +15,20 @@ from typing import Any
 import pytest
 from botharness import (
     GROUP,
+    FakeTelegram,
+    Running,
     accept_terms,
     card_of,
     group_say,
+    kill,
     open_group,
+    prepare_db,
     running_bot,
     settle,
+    start_bot,
 )
 
-from ludice import db, games, ledger, refunds, users
+from ludice import db, games, ledger, outbox, refunds, users
 from ludice import settings as game_settings
 from ludice.playground.emulator import ApiError
 
@@ -77,6 +84,70 @@ async def test_a_result_the_group_refuses_reaches_each_player_privately(tmp_path
         for user_id in (1, 2):
             assert sum("Dice Club" in t for t in fake.texts(user_id)) == 1
         assert bot.balance(1) == 130 and bot.balance(2) == 70
+
+
+RECEIPT = "Receipt id: <code>c-1</code>"
+
+
+async def _receipt_sent_mark_waiting(bot: Running) -> None:
+    """A receipt goes out while its mark waits: no other write comes to take it along."""
+    bot.app.jobs.scheduler.pause()  # the heartbeat and the sweeps write too
+    bot.app.store.commits.ride_seconds = 3600
+    await bot.app.store.write(outbox.add, 1, "topup_receipt", 1, stars=5, credits=50,
+                              charge_id="c-1", balance=50)
+    bot.app.mailer.kick()
+    await bot.fake.wait_for(lambda: RECEIPT in "".join(bot.fake.texts(1)))
+
+
+def _pending(bot: Running) -> list[tuple]:
+    return bot.sql("SELECT id FROM outbox WHERE sent_at IS NULL")
+
+
+async def test_a_message_whose_mark_waits_goes_out_once_until_a_crash_and_again_after(
+        tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    async with FakeTelegram() as fake:
+        first = await start_bot(fake, db_path)
+        await accept_terms(fake, 1, "Alice")
+        await settle(first)
+        await _receipt_sent_mark_waiting(first)
+        for _ in range(3):  # each round reads it pending: the mailer knows it went out
+            await first.app.mailer.drain()
+        assert len(_pending(first)) == 1
+        assert sum(RECEIPT in text for text in fake.texts(1)) == 1
+        await kill(first)  # the mark never landed
+
+        second = await start_bot(fake, db_path)
+        try:
+            await settle(second)  # at least once: the receipt goes out again, and is marked
+            assert sum(RECEIPT in text for text in fake.texts(1)) == 2
+            assert _pending(second) == []
+        finally:
+            await second.stop()
+
+
+async def test_a_mark_rides_with_the_next_write_and_a_stop_writes_it(tmp_path):
+    db_path = tmp_path / "ludice.db"
+    prepare_db(db_path, {})
+    async with FakeTelegram() as fake:
+        first = await start_bot(fake, db_path)
+        await accept_terms(fake, 1, "Alice")
+        await settle(first)
+        await _receipt_sent_mark_waiting(first)
+        await first.app.store.write(lambda conn: None)  # any unit of work takes it along
+        assert _pending(first) == []
+        await _receipt_sent_mark_waiting(first)  # a second one, its mark still waiting
+        assert len(_pending(first)) == 1
+        await first.stop()
+        assert _pending(first) == []  # the stop wrote it
+
+        second = await start_bot(fake, db_path)
+        try:
+            await settle(second)
+            assert sum(RECEIPT in text for text in fake.texts(1)) == 2  # nothing again
+        finally:
+            await second.stop()
 
 
 def _players(path, count: int) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from botharness import FakeClock
+from botharness import FakeClock, accept_terms, running_bot, settle, start_bot
 
 from ludice import db, games, ledger, users
 from ludice import settings as game_settings
@@ -86,7 +86,9 @@ async def test_one_timer_for_all_open_lobbies_expiring_them_in_order_and_rearmin
         await store.close()
 
 
-async def test_an_earlier_lobby_moves_the_timer_and_a_closed_one_lets_it_go(tmp_path):
+async def test_an_earlier_lobby_moves_the_timer_and_a_closed_one_leaves_it_early(tmp_path):
+    """A lobby that closes before its time costs nothing: the timer stays aimed at it, fires,
+    finds nothing due (one read, no write) and aims at the earliest lobby still open."""
     path = tmp_path / "ludice.db"
     _seed(path, 3)
     clock = FakeClock()
@@ -100,16 +102,54 @@ async def test_an_earlier_lobby_moves_the_timer_and_a_closed_one_lets_it_go(tmp_
         early = await _open(store, 2, clock.now)
         jobs.schedule_expiry(early.id, early.expires_at)
         assert jobs.expiry_at == (early.expires_at, early.id)
-        jobs.forget(late.id)  # not the one the timer waits for: nothing moves
-        assert jobs.expiry_at == (early.expires_at, early.id)
         await store.write(lambda c: c.execute(
             "UPDATE lobbies SET status = 'cancelled', cancel_reason = 'test' WHERE id = ?",
             (early.id,)))
-        jobs.forget(early.id)  # the one it waits for closed: aimed at the next
-        for task in list(jobs._rearms):
-            await task
+        # a lobby opened now expires after the timer's target: it does not move it
+        later = await _open(store, 3, clock.now + 5)
+        jobs.schedule_expiry(later.id, later.expires_at)
+        assert jobs.expiry_at == (early.expires_at, early.id)
+
+        clock.now = early.expires_at  # the timer fires for the closed lobby
+        writes = []
+        write = store.write
+        store.write = lambda *a, **k: writes.append(a[0]) or write(*a, **k)
+        assert await jobs.expire_due() == 0
+        assert writes == []
+        assert jobs.expiry_at == (later.expires_at, later.id)  # the earliest still open
+        [timer] = _date_jobs(jobs)
+        assert timer.next_run_time.timestamp() == later.expires_at
+        clock.now = later.expires_at  # and that one expires on time
+        assert await jobs.expire_due() == 1
         assert jobs.expiry_at == (late.expires_at, late.id)
-        assert _date_jobs(jobs)[0].next_run_time.timestamp() == late.expires_at
     finally:
         jobs.shutdown()
         await store.close()
+
+
+async def test_a_duel_leaves_the_timer_aimed_at_its_lobby_and_restart_aims_it_anew(tmp_path):
+    clock = FakeClock()
+    async with running_bot(tmp_path, clock=clock, lobby_ttl_seconds=TTL) as bot:
+        fake = bot.fake
+        await accept_terms(fake, 1, "Alice")
+        await accept_terms(fake, 2, "Bob")
+        fake.script_dice(5, 2)
+        fake.send_text(1, "/dice 30")
+        await fake.wait_text(1, "Waiting")
+        [(lobby_id, expires_at)] = bot.sql("SELECT id, expires_at FROM lobbies")
+        assert bot.app.jobs.expiry_at == (expires_at, lobby_id)
+        fake.send_text(2, "/dice 30")
+        await fake.wait_text(1, "You win")
+        await settle(bot)
+        # Settled, and no read went to find the next lobby: the timer waits where it was.
+        assert bot.app.jobs.expiry_at == (expires_at, lobby_id)
+        fake.send_text(1, "/dice 40")  # a later lobby, nobody joins
+        await settle(bot)
+        [(second, second_expires)] = bot.sql("SELECT id, expires_at FROM lobbies"
+                                             " WHERE status = 'open'")
+        await bot.stop()
+        restarted = await start_bot(fake, bot.db_path, clock)  # a restart aims anew
+        try:
+            assert restarted.app.jobs.expiry_at == (second_expires, second)
+        finally:
+            await restarted.stop()

@@ -1,8 +1,8 @@
 """Runs each filled lobby as a background task: announce the start (the waiting player's lobby
 message becomes it), roll one Telegram die per player, show every die to every player, wait
-out the animation, then settle or re-roll a tie. Handlers only
-start the task, so the reveal delay never blocks other players' updates. Group challenges
-play their rounds in the group instead (ludice.bot.group.duel)."""
+out the animation, then settle or re-roll a tie. Handlers only start the task, so the reveal
+delay never blocks other players' updates. Group challenges play their rounds in the group
+instead (ludice.bot.group.duel)."""
 
 from __future__ import annotations
 
@@ -49,14 +49,13 @@ def _languages(conn: sqlite3.Connection, user_ids: list[int]) -> dict[int, str]:
 
 
 def _record(conn: sqlite3.Connection, record: Callable[..., bool], lobby: Lobby, player: int,
-            following: int | None, now: int, **details: Any) -> bool:
+            following: int | None, now: int, **details: Any) -> tuple[bool, bool]:
     """Record `player`'s die and, in the same transaction, the intent of the `following`
     player's die: one commit (and fsync) instead of two, and that intent still commits
-    before its die is sent."""
+    before its die is sent. Returns (die recorded, following intent recorded)."""
     recorded = record(conn, lobby.id, lobby.round, player, now=now, **details)
-    if following is not None:
-        duels.intend_roll(conn, lobby.id, lobby.round, following, now=now)
-    return recorded
+    return recorded, following is not None and duels.intend_roll(conn, lobby.id, lobby.round,
+                                                                 following, now=now)
 
 
 class _Start(NamedTuple):
@@ -67,22 +66,33 @@ class _Start(NamedTuple):
     langs: dict[int, str]
 
 
-def _start_facts(conn: sqlite3.Connection, lobby_id: int) -> tuple[Lobby | None, _Start | None]:
-    """The lobby and what its start message says, read in one hop on one snapshot (each read
-    lane hop costs the loop a thread round trip). No start message for a group lobby, nor
-    when the lobby is gone, not rolling, past round 1, or resumed after its first die."""
+# The lobby, who still rolls this round, everyone seated, the reveal delay (_round).
+_Round = tuple[Lobby | None, list[int], list[int], float]
+
+
+class _Over(Exception):  # the lobby stopped rolling (an admin cancelled it): no more dice
+    pass
+
+
+def _start_facts(conn: sqlite3.Connection, lobby_id: int
+                 ) -> tuple[Lobby | None, _Start | None, _Round | None]:
+    """The lobby, what its start message says and its first round, in one hop on one
+    snapshot (each read lane hop costs the loop a thread round trip; the first die's intent
+    checks that the lobby still rolls). No start message for a group lobby, nor when the
+    lobby is gone, not rolling, past round 1, or resumed after its first die."""
     with snapshots.one(conn):
         lobby = games.get_lobby(conn, lobby_id)
-        if (lobby is None or lobby.chat_id is not None or lobby.status != "rolling"
-                or lobby.round != 1 or duels.rolls(conn, lobby_id, 1)):
-            return lobby, None
-        everyone = games.players(conn, lobby_id)
+        if lobby is None or lobby.chat_id is not None:
+            return lobby, None, None
+        first_round = _round(conn, lobby_id)
+        if lobby.status != "rolling" or lobby.round != 1 or duels.rolls(conn, lobby_id, 1):
+            return lobby, None, first_round
+        everyone = first_round[2]
         return lobby, _Start(lobby, everyone, fairness.commitment(conn, lobby_id),
-                             duels.names(conn, everyone), _languages(conn, everyone))
+                             duels.names(conn, everyone), _languages(conn, everyone)), first_round
 
 
-def _round(conn: sqlite3.Connection, lobby_id: int
-           ) -> tuple[Lobby | None, list[int], list[int], float]:
+def _round(conn: sqlite3.Connection, lobby_id: int) -> _Round:
     """The lobby, who still rolls this round, everyone seated, and the reveal delay: one
     hop and one snapshot for what a round used to read in three."""
     with snapshots.one(conn):
@@ -163,15 +173,18 @@ class DuelRunner:
             self.lobby_messages.popitem(last=False)
 
     async def _run(self, lobby_id: int) -> None:
-        lobby, start = await self.store.read(_start_facts, lobby_id)
+        lobby, start, first_round = await self.store.read(_start_facts, lobby_id)
         if lobby is not None and lobby.chat_id is not None:
             await group_duel.run_rounds(self, lobby_id)
             return
         noted = self.lobby_messages.pop(lobby_id, None)
         if start is not None:  # None also when resumed: the players heard it the first time
             await self._announce(start, noted)
+        facts = first_round
         while True:
-            lobby, waiting, everyone, reveal_delay = await self.store.read(_round, lobby_id)
+            lobby, waiting, everyone, reveal_delay = facts or await self.store.read(_round,
+                                                                                    lobby_id)
+            facts = None
             if lobby is None or lobby.status != "rolling":
                 return
             # Every die of a round is rolled in one chat (the player who filled the lobby,
@@ -180,21 +193,22 @@ class DuelRunner:
             # (The house has no chat: a house duel rolls both dice in its player's.)
             tables = duels.people([everyone[-1], *everyone[:-1]])
             rolled: list[tuple[int, int, int]] = []
-            lost: dice.LostDie | None = None
+            lost: Exception | None = None  # a die that may or may not be out, or _Over
             intended = False  # the next die's intent went in with the last die's record
             for i, player in enumerate(waiting):
                 following = waiting[i + 1] if i + 1 < len(waiting) else None
                 try:
-                    die = await self._roll(lobby, player, tables, intended=intended,
-                                           following=following)
-                except dice.LostDie as exc:
+                    die, intended = await self._roll(lobby, player, tables, intended=intended,
+                                                     following=following)
+                except (dice.LostDie, _Over) as exc:
                     lost = exc
                     break
-                intended = following is not None
                 if die is not None:
                     rolled.append(die)
             # Shown even when the next die was lost: nobody is left with a die unseen.
             await self._show_to_others(lobby, everyone, rolled)
+            if isinstance(lost, _Over):
+                return
             if lost is not None:
                 # The die may be in a player's chat, unrecorded: a second roll would replace
                 # a die they can see. Called off instead, every stake back.
@@ -217,8 +231,7 @@ class DuelRunner:
         pot = lobby.bet * len(everyone)
         for player in duels.people(everyone):
             text = t(langs[player], "duel_start" if pot else "friendly_start",
-                     lobby_id=lobby_id, pot=pot,
-                     emoji=GAMES[lobby.game].emoji,
+                     lobby_id=lobby_id, pot=pot, emoji=GAMES[lobby.game].emoji,
                      players=" vs ".join(escape(names[p]) for p in everyone))
             if commitment:
                 text += "\n" + t(langs[player], "commitment_line", commitment=commitment)
@@ -234,15 +247,18 @@ class DuelRunner:
 
     async def _roll(self, lobby: Lobby, player: int, tables: list[int], *,
                     intended: bool = False, following: int | None = None
-                    ) -> tuple[int, int, int] | None:
+                    ) -> tuple[tuple[int, int, int] | None, bool]:
         """Roll `player`'s die (the house's too) in the first chat of `tables` that takes it
         (a chat that refuses, e.g. a player who blocked the bot, is dropped from `tables`)
         and record it at once, with the intent of the `following` player's die (`intended`:
-        this die's intent is recorded already). Returns (value, chat, message) of the die."""
+        this die's intent is recorded already). Returns (value, chat, message) of the die
+        (None: drawn by the server) and whether the following die's intent was recorded;
+        raises _Over when the lobby no longer rolls."""
         emoji = GAMES[lobby.game].emoji
-        if not intended:
-            await self.store.write(duels.intend_roll, lobby.id, lobby.round, player,
-                                   now=int(self.clock()))
+        if not intended and not await self.store.write(duels.intend_roll, lobby.id,
+                                                       lobby.round, player,
+                                                       now=int(self.clock())):
+            raise _Over(lobby.id)
         while tables:
             chat = tables[0]
             try:
@@ -254,16 +270,16 @@ class DuelRunner:
                 tables.pop(0)
                 continue
             value = sent.dice.value
-            await self.store.write(_record, duels.record_roll, lobby, player, following,
-                                   int(self.clock()), value=value, chat_id=chat,
-                                   message_id=sent.message_id,
-                                   sent_at=int(sent.date.timestamp()))
-            return value, chat, sent.message_id
+            _, next_intended = await self.store.write(
+                _record, duels.record_roll, lobby, player, following, int(self.clock()),
+                value=value, chat_id=chat, message_id=sent.message_id,
+                sent_at=int(sent.date.timestamp()))
+            return (value, chat, sent.message_id), next_intended
         # Nobody can see a die: drawn from the lobby's committed seed so the lobby still
         # settles instead of hanging, and the draw can be checked afterwards.
-        await self.store.write(_record, duels.record_server_roll, lobby, player, following,
-                               int(self.clock()))
-        return None
+        _, next_intended = await self.store.write(_record, duels.record_server_roll, lobby,
+                                                  player, following, int(self.clock()))
+        return None, next_intended
 
     async def _show_to_others(self, lobby: Lobby, everyone: list[int],
                               rolled: list[tuple[int, int, int]]) -> None:

@@ -83,7 +83,7 @@ async def bot_membership(event: ChatMemberUpdated, store: Store, clock: Clock, j
     now = int(clock())
     if event.new_chat_member.status not in INSIDE:
         closed = await write_once(store, update_id, now, _removed, chat.id, now)
-        await _forget(jobs, closed)
+        await _stop_turns(jobs, closed)
         mailer.kick()  # players hear about their refunds and results privately
         return
     lang = language(event.from_user.language_code)
@@ -100,7 +100,7 @@ async def group_moved(message: Message, store: Store, clock: Clock, jobs: Jobs,
     now = int(clock())
     closed = await write_once(store, update_id, now, _moved, message.chat.id,
                               message.migrate_to_chat_id, now)
-    await _forget(jobs, closed)
+    await _stop_turns(jobs, closed)
     mailer.kick()
 
 
@@ -112,10 +112,10 @@ def _moved(conn: sqlite3.Connection, old_id: int, new_id: int, now: int) -> list
     return stranded.group_moved(conn, old_id, new_id, settings=load(conn), now=now)
 
 
-async def _forget(jobs: Jobs, closed: list[Lobby]) -> None:
-    """Drop the expiry and round-closing jobs of lobbies that are over."""
+async def _stop_turns(jobs: Jobs, closed: list[Lobby]) -> None:
+    """Drop the round-closing jobs of lobbies that are over (the expiry timer finds out
+    for itself: ludice.scheduler)."""
     for lobby in closed:
-        jobs.forget(lobby.id)
         await jobs.track_turn(lobby.id)
 
 
@@ -137,7 +137,7 @@ def _configure(conn: sqlite3.Connection, message: Message, args: list[str], lang
 
 
 async def cmd_ludice(message: Message, command: CommandObject, group: Group | None,
-                     lang: str, settings: Settings, store: Store, clock: Clock, jobs: Jobs,
+                     lang: str, settings: Settings, store: Store, clock: Clock,
                      mailer: Mailer, update_id: int) -> None:
     args = (command.args or "").split()
     here = group.lang if group else lang  # what the group reads is in the group's language
@@ -158,8 +158,6 @@ async def cmd_ludice(message: Message, command: CommandObject, group: Group | No
     if action in ("on", "off"):
         group, closed = await write_once(store, update_id, now, _switch, message,
                                          action == "on", lang, now)
-        for lobby in closed:
-            jobs.forget(lobby.id)
         mailer.kick()
         await message.reply(t(group.lang, "group_on") if group.enabled
                             else t(group.lang, "group_off_done", count=len(closed)))

@@ -6,6 +6,7 @@ round closes after the reveal delay (or when its window ends: see ludice.schedul
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from typing import Protocol
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 
-from ludice import challenges, duels, games, groups, refunds, stranded
+from ludice import challenges, duels, games, groups, refunds, snapshots, stranded
 from ludice.bot.dice import LostDie, send_die, wait_for_reveal
 from ludice.bot.group.cards import round_label
 from ludice.bot.transport.mailer import Mailer
@@ -47,6 +48,19 @@ def _label(conn: sqlite3.Connection, lobby: Lobby, waiting: list[int]) -> str:
                        [label[u] for u in waiting], [[label[u], v] for u, v in tie.items()])
 
 
+def _round(conn: sqlite3.Connection, lobby_id: int
+           ) -> tuple[Lobby | None, list[int], challenges.GroupLobby | None, str, float]:
+    """The lobby, who still rolls this round, its group terms, the round's label and the
+    reveal delay: one read hop and one snapshot for what a round used to read in four."""
+    with snapshots.one(conn):
+        lobby, waiting = duels.pending_rollers(conn, lobby_id)
+        extra = challenges.get(conn, lobby_id)
+        if lobby is None or lobby.status != "rolling" or extra is None or extra.throw_mode:
+            return lobby, waiting, extra, "", 0.0
+        return (lobby, waiting, extra, _label(conn, lobby, waiting) if waiting else "",
+                load(conn).reveal_delay_seconds)
+
+
 def _advance(conn: sqlite3.Connection, lobby_id: int, now: int) -> games.Advance | None:
     return challenges.advance(conn, lobby_id, settings=load(conn), now=now)
 
@@ -70,17 +84,17 @@ def bot_rolled(conn: sqlite3.Connection) -> list[int]:
 async def run_rounds(runner: Runner, lobby_id: int) -> None:
     store, bot = runner.store, runner.bot
     while True:
-        lobby, waiting = await store.read(duels.pending_rollers, lobby_id)
-        extra = await store.read(challenges.get, lobby_id)
+        lobby, waiting, extra, label, reveal_delay = await store.read(_round, lobby_id)
         if lobby is None or lobby.status != "rolling" or extra is None or extra.throw_mode:
             return
         if waiting:
             if runner.show_round is not None:  # on the card: an edit, not one more post
-                await runner.show_round(lobby_id, await store.read(_label, lobby, waiting))
+                await runner.show_round(lobby_id, label)
             try:
                 for player in waiting:
-                    await store.write(duels.intend_roll, lobby.id, lobby.round, player,
-                                      now=int(runner.clock()))
+                    if not await store.write(duels.intend_roll, lobby.id, lobby.round, player,
+                                             now=int(runner.clock())):
+                        return  # cancelled meanwhile: no die may go out for it
                     die = await send_die(bot, lobby.chat_id, GAMES[lobby.game].emoji,
                                          message_thread_id=extra.thread_id,
                                          protect_content=True)
@@ -104,7 +118,7 @@ async def run_rounds(runner: Runner, lobby_id: int) -> None:
                 await store.write(_lost_die, lobby_id, int(runner.clock()))
                 runner.mailer.kick()
                 return
-        await wait_for_reveal(store)
+        await asyncio.sleep(reveal_delay)  # the animation plays out (dice.wait_for_reveal)
         outcome = await store.write(_advance, lobby_id, int(runner.clock()))
         runner.mailer.kick()
         if outcome is None or outcome.settled:

@@ -146,7 +146,6 @@ async def seated(entered: Entered, *, store: Store, cards: Cards, duels: DuelRun
 
 async def begin(lobby_id: int, *, store: Store, cards: Cards, duels: DuelRunner, jobs: Jobs,
                 mailer: Mailer) -> None:
-    jobs.forget(lobby_id)
     extra = await store.read(challenges.get, lobby_id)
     if extra is not None and extra.throw_mode:
         await cards.refresh(lobby_id)
@@ -192,17 +191,16 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
 
 
 async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCancel, lang: str,
-                        store: Store, clock: Clock, cards: Cards, jobs: Jobs,
+                        store: Store, clock: Clock, cards: Cards,
                         mailer: Mailer, update_id: int) -> None:
     now = int(clock())
     try:
-        lobby = await write_once(store, update_id, now, challenges.withdraw,
+        await write_once(store, update_id, now, challenges.withdraw,
                                  callback_data.lobby_id, query.from_user.id,
                                  chat_id=query.message.chat.id, now=now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
-    jobs.forget(lobby.id)
     await query.answer(t(lang, "withdrawn_toast"))
     mailer.kick()  # the card redraw and the other players' notices are in the outbox
 

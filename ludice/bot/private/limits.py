@@ -21,7 +21,6 @@ from ludice.bot.texts import t
 from ludice.bot.transport.mailer import Mailer
 from ludice.db import Store
 from ludice.redelivery import write_once
-from ludice.scheduler import Jobs
 from ludice.users import User
 from ludice.windows import Limit
 
@@ -170,12 +169,11 @@ def _pause_unit(conn: sqlite3.Connection, user_id: int, kind: str, days: int, no
 
 
 async def _pause(message: Message, user_id: int, kind: str, days: int, *, lang: str,
-                 store: Store, jobs: Jobs, mailer: Mailer, now: int, update_id: int) -> None:
+                 store: Store, mailer: Mailer, now: int, update_id: int) -> None:
     pause, withdrawn = await write_once(store, update_id, now, _pause_unit, user_id, kind,
                                         days, now)
     text = t(lang, f"{kind}_started", until=pause.until)
     if withdrawn is not None:
-        jobs.forget(withdrawn.id)
         mailer.kick()  # a group challenge's card is redrawn
         key = "pause_withdrew" if withdrawn.bet else "pause_withdrew_friendly"
         text += "\n" + t(lang, key, lobby_id=withdrawn.id, bet=withdrawn.bet)
@@ -183,7 +181,7 @@ async def _pause(message: Message, user_id: int, kind: str, days: int, *, lang: 
 
 
 async def timeout_button(query: CallbackQuery, callback_data: kb.TimeOut, player: User,
-                         lang: str, store: Store, clock: Clock, jobs: Jobs, mailer: Mailer,
+                         lang: str, store: Store, clock: Clock, mailer: Mailer,
                          update_id: int) -> None:
     days = callback_data.days
     if days not in windows.TIMEOUT_DAYS:
@@ -200,12 +198,12 @@ async def timeout_button(query: CallbackQuery, callback_data: kb.TimeOut, player
             reply_markup=kb.confirm_timeout(lang, days))
         return
     await _pause(query.message, player.id, "timeout", days, lang=lang, store=store,
-                 jobs=jobs, mailer=mailer, now=now, update_id=update_id)
+                 mailer=mailer, now=now, update_id=update_id)
 
 
 async def exclude_button(query: CallbackQuery, callback_data: kb.Exclude, player: User,
                          lang: str, store: Store, clock: Clock, state: FSMContext,
-                         jobs: Jobs, mailer: Mailer, update_id: int) -> None:
+                         mailer: Mailer, update_id: int) -> None:
     """Three presses: the length, a first and a second confirmation. The confirmations are
     kept by the bot, so a forged final button alone starts nothing."""
     days, step = callback_data.days, callback_data.step
@@ -228,7 +226,7 @@ async def exclude_button(query: CallbackQuery, callback_data: kb.Exclude, player
         return
     await state.update_data(exclusion=None)
     await _pause(query.message, player.id, "exclusion", days, lang=lang, store=store,
-                 jobs=jobs, mailer=mailer, now=now, update_id=update_id)
+                 mailer=mailer, now=now, update_id=update_id)
 
 
 async def reality_button(query: CallbackQuery, callback_data: kb.RealityCheck, player: User,

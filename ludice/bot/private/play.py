@@ -68,7 +68,6 @@ async def _play(message: Message, sender: User, game: str, bet_text: str, *, lan
     await state.clear()
     lobby = entered.lobby
     if entered.started:
-        jobs.forget(lobby.id)
         duels.start(lobby.id)  # its start message tells this player: one send, not two
         return True
     jobs.schedule_expiry(lobby.id, lobby.expires_at)
@@ -148,21 +147,21 @@ async def typed_bet(message: Message, state: FSMContext, lang: str, store: Store
                 duels=duels, jobs=jobs, clock=clock, state=state, update_id=update_id)
 
 
-async def cmd_leave(message: Message, lang: str, store: Store, jobs: Jobs, mailer: Mailer,
+async def cmd_leave(message: Message, lang: str, store: Store, mailer: Mailer,
                     clock: Clock, update_id: int) -> None:
-    await _leave(message.answer, message.from_user, None, lang=lang, store=store, jobs=jobs,
+    await _leave(message.answer, message.from_user, None, lang=lang, store=store,
                  mailer=mailer, clock=clock, update_id=update_id)
 
 
 async def leave_button(query: CallbackQuery, callback_data: keyboards.LeaveLobby, lang: str,
-                       store: Store, jobs: Jobs, mailer: Mailer, clock: Clock,
+                       store: Store, mailer: Mailer, clock: Clock,
                        update_id: int) -> None:
     async def reply(text: str) -> None:
         await query.answer(text, show_alert=True)
         await keyboards.drop(query)
 
     await _leave(reply, query.from_user, callback_data.lobby_id, lang=lang, store=store,
-                 jobs=jobs, mailer=mailer, clock=clock, update_id=update_id)
+                 mailer=mailer, clock=clock, update_id=update_id)
 
 
 def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, now: int
@@ -173,7 +172,7 @@ def _leave_unit(conn: sqlite3.Connection, sender: User, lobby_id: int | None, no
 
 
 async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: str,
-                 store: Store, jobs: Jobs, mailer: Mailer, clock: Clock, update_id: int) -> None:
+                 store: Store, mailer: Mailer, clock: Clock, update_id: int) -> None:
     now = int(clock())
     try:
         lobby, balance = await write_once(store, update_id, now, _leave_unit, sender,
@@ -181,7 +180,6 @@ async def _leave(reply: Callable, sender: User, lobby_id: int | None, *, lang: s
     except games.GameRefused as refused:
         await reply(refusal(lang, refused))
         return
-    jobs.forget(lobby.id)
     mailer.kick()  # a group challenge withdrawn from here: its card and its other players
     await reply(t(lang, "lobby_left", lobby_id=lobby.id, bet=lobby.bet, balance=balance))
 

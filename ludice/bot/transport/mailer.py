@@ -76,6 +76,13 @@ class Mailer:
         self._lock = asyncio.Lock()
         self._chats: dict[int, asyncio.Task] = {}  # the sender of each chat
         self._again: set[int] = set()  # chats whose sender must look again before it stops
+        self._handed: dict[int, int] = {}  # the newest message each chat's sender has in hand
+        # Sent messages whose mark a read may not see yet (it rides with the next batch of
+        # writes, ludice.commits): no read may hand them out again. `_landed`: of those, the
+        # ones whose mark committed; only a read that began before that can miss it.
+        self._sent: set[int] = set()
+        self._landed: set[int] = set()
+        self._reading = 0  # reads of the outbox under way
 
     def kick(self) -> None:
         self._wake.set()
@@ -93,20 +100,23 @@ class Mailer:
     async def dispatch(self) -> None:
         """Hand each chat's pending messages to a sender of its own. One read serves every
         chat; a chat whose sender is still busy is left to that sender, told to look again
-        when done, so no message can go out twice and none waits for the next round."""
+        when done if the read found more than it has in hand, so no message can go out
+        twice and none waits for the next round."""
         async with self._lock:
             busy = {c for c, task in self._chats.items() if not task.done()}
             self._chats = {c: task for c, task in self._chats.items() if c in busy}
+            self._handed = {c: last for c, last in self._handed.items() if c in busy}
             by_chat: dict[int, list[tuple[outbox.Message, str]]] = defaultdict(list)
-            for message, lang in await self.store.read(_pending):
+            for message, lang in await self._unsent():
                 by_chat[message.chat_id].append((message, lang))
             for chat_id, items in by_chat.items():
                 if chat_id in busy:
                     if self._chats[chat_id].done():  # it finished while we read
                         self.kick()
-                    else:
+                    elif items[-1][0].id > self._handed[chat_id]:  # more than it has in hand
                         self._again.add(chat_id)
                     continue
+                self._handed[chat_id] = items[-1][0].id
                 self._chats[chat_id] = asyncio.create_task(self._send_chat(chat_id, items),
                                                            name=f"outbox-{chat_id}")
 
@@ -115,6 +125,38 @@ class Mailer:
         await self.dispatch()
         results = await asyncio.gather(*self._chats.values(), return_exceptions=True)
         return sum(r for r in results if isinstance(r, int))
+
+    async def _unsent(self, chat_id: int | None = None) -> list[tuple[outbox.Message, str]]:
+        self._reading += 1
+        try:
+            pending = await self.store.read(_pending, chat_id)
+        finally:
+            self._reading -= 1
+        unsent = [(message, lang) for message, lang in pending if message.id not in self._sent]
+        if not self._reading:  # every read from now on begins after these marks landed
+            self._sent -= self._landed
+            self._landed.clear()
+        return unsent
+
+    def _mark_sent(self, message_id: int) -> None:
+        """Mark a message sent without waiting for it (ludice.commits: the mark rides with
+        the next batch of writes, or goes alone within Store.RIDE_SECONDS). The outbox is at
+        least once: a crash before the mark commits sends the message again at the next
+        start, as a crash between the send and an awaited mark always could; the window
+        grows from one write to at most RIDE_SECONDS plus one write, and what it risks is a
+        second copy of a message, never a lost one nor a second effect."""
+        self._sent.add(message_id)
+        mark = self.store.write_soon(outbox.mark_done, message_id, int(self.clock()))
+        mark.add_done_callback(lambda done: self._marked(message_id, done))
+
+    def _marked(self, message_id: int, mark: asyncio.Future) -> None:
+        if mark.cancelled() or mark.exception() is not None:
+            # Still pending in the database: the next round sends it again.
+            log.warning("outbox message %s was sent but not marked: %s", message_id,
+                        "cancelled" if mark.cancelled() else mark.exception())
+            self._sent.discard(message_id)
+        else:
+            self._landed.add(message_id)
 
     async def _send_chat(self, chat_id: int, items: list[tuple[outbox.Message, str]]) -> int:
         done = 0
@@ -133,7 +175,7 @@ class Mailer:
                                 message.chat_id, exc)
                     return done
                 if error is None:
-                    await self.store.write(outbox.mark_done, message.id, int(self.clock()))
+                    self._mark_sent(message.id)
                 elif await self.store.write(outbox.refused, message.id, int(self.clock()),
                                             error):
                     self.kick()  # the players' private copies are pending now
@@ -141,7 +183,9 @@ class Mailer:
             if chat_id not in self._again:
                 return done
             self._again.discard(chat_id)  # more came while we were sending
-            items = await self.store.read(_pending, chat_id)
+            items = await self._unsent(chat_id)
+            if items:
+                self._handed[chat_id] = items[-1][0].id
 
     async def _deliver(self, message: outbox.Message, lang: str) -> None:
         if message.text_key == "group_card":
