@@ -35,7 +35,8 @@ async def test_a_burst_of_results_is_paced_and_all_delivered(tmp_path):
         for lobby_id, creator in ((1, 1), (2, 3), (3, 5)):
             group_say(fake, creator, "/duel 20")
             await fake.wait_for(lambda lobby_id=lobby_id: card_of(fake, lobby_id))
-        fake.script_dice(6, 1, 6, 1, 6, 1)
+        # six different values: however the three duels' dice interleave, none ties
+        fake.script_dice(6, 1, 5, 2, 4, 3)
         fake.fail_next("sendMessage", error_code=429, retry_after=1)  # Telegram says slow down
         started = asyncio.get_running_loop().time()
         for lobby_id, joiner in ((1, 2), (2, 4), (3, 6)):  # three duels at once
