@@ -95,8 +95,7 @@ def _bot_process(stats_path: str, argv: list[str]) -> None:
 def _undo(what: str) -> None:
     """Switch off issue 13's framework measures one by one (to measure each): "freeze",
     "hold" (the Response models), "filters" (magic filters on the loop), "session" (aiogram's
-    AiohttpSession instead of ludice's JsonSession), "postinit" (pydantic's chain of
-    post-inits per aiogram object instead of ludice.bot.transport.binding's flat one)."""
+    AiohttpSession instead of ludice's JsonSession)."""
     if "freeze" in what:
         gc.freeze = lambda: None
     if "hold" in what:
@@ -119,10 +118,6 @@ def _undo(what: str) -> None:
         from ludice.bot import app as bot_app
 
         bot_app.JsonSession = AiohttpSession
-    if "postinit" in what:
-        from ludice.bot import app as bot_app
-
-        bot_app.flatten_post_init = lambda: 0
     if "filters" in what:
         from ludice.bot import app
 

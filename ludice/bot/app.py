@@ -25,7 +25,6 @@ from ludice.bot.group.cards import Cards, render_group
 from ludice.bot.limit_keyboards import with_reality_check
 from ludice.bot.private import house as house_play
 from ludice.bot.texts import LANGUAGES, language, t
-from ludice.bot.transport.binding import flatten_post_init
 from ludice.bot.transport.mailer import Mailer
 from ludice.bot.transport.middlewares import PlayerContext, UpdateGuard, in_group
 from ludice.bot.transport.pacing import GlobalPace, GroupPace
@@ -137,7 +136,6 @@ class Application:
         for problem in problems:
             log.error("ledger audit at start-up: %s", problem)
         await self.store.write(status.audited, problems, int(self.clock()))
-        flatten_post_init()  # every aiogram class is loaded by now (ludice.bot.transport.binding)
         session = JsonSession(api=TelegramAPIServer.from_base(self.config.api_url)
                               ) if self.config.api_url else JsonSession()
         session.middleware(PollingConflict(self.conflict_wait))
