@@ -10,7 +10,9 @@ against the Bot API emulator. Prints figures; asserts nothing.
 - posts into a group per group duel (bot-rolled, two players): the same, into the group;
 - CPU per settled duel: the bot process's user+system CPU over `--duels` duels (`--pairs`
   pairs, starting `--rate` duels a second in all: below Telegram's 30 messages a second, so
-  no pacer queues), divided by the duels;
+  no pacer queues), divided by the duels; split into the event loop's thread and the
+  others (the database's writer and read lanes), with the Bot API calls a duel makes there
+  (getUpdates included: a duel's cost is mostly its calls);
 - GC: the longest full (generation 2) collection in the bot process during those duels, and
   how many there were;
 - database bytes per settled private duel at rest, with everything a retention rule may drop
@@ -124,8 +126,10 @@ def _undo(what: str) -> None:
         app.magic_on_loop = lambda root: 0
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int, task: int | None = None) -> float:
+    """User+system CPU of process `pid`, or of its thread `task` alone."""
+    stat = f"/proc/{pid}/stat" if task is None else f"/proc/{pid}/task/{task}/stat"
+    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -275,6 +279,7 @@ async def _duels(n_duels: int, pairs: int, rate: float) -> dict[str, float]:
 
                 done = results()
                 cpu, window = _cpu_seconds(bot.pid), time.monotonic()
+                loop_cpu, calls_before = _cpu_seconds(bot.pid, bot.pid), len(fake.calls)
                 per_pair = max(1, n_duels // pairs)
                 gap = pairs / rate  # each pair starts a duel this often: `rate` duels/s
 
@@ -297,6 +302,12 @@ async def _duels(n_duels: int, pairs: int, rate: float) -> dict[str, float]:
                 await _quiet(fake)
                 played = pairs * per_pair
                 out["cpu_ms_per_duel"] = 1000 * (_cpu_seconds(bot.pid) - cpu) / played
+                # The event loop's thread (the main one) against the database threads (the
+                # writer's and the read lanes'), and every Bot API call in the window.
+                loop_ms = 1000 * (_cpu_seconds(bot.pid, bot.pid) - loop_cpu) / played
+                out["cpu_ms_per_duel_loop"] = loop_ms
+                out["cpu_ms_per_duel_other_threads"] = out["cpu_ms_per_duel"] - loop_ms
+                out["bot_api_calls_per_duel"] = (len(fake.calls) - calls_before) / played
             finally:
                 bot.send_signal(signal.SIGTERM)
                 bot.wait(60)
