@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ludice import db, users
+from ludice import db, ledger, users
 
 
 def add_user(
@@ -54,6 +54,30 @@ def conn(db_path: Path) -> Iterator[sqlite3.Connection]:
 def make_user() -> Callable[..., int]:
     """`make_user(conn, user_id, username=None, ...)`: register a user in one transaction."""
     return add_user
+
+
+CLI_NOW = 1_700_000_000  # clihelpers.NOW
+
+
+@pytest.fixture
+def no_ambient_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No LUDICE_DB from the developer's shell (the CLI tests: `pytestmark`)."""
+    monkeypatch.delenv("LUDICE_DB", raising=False)
+
+
+@pytest.fixture
+def populated(db_path: Path, conn: sqlite3.Connection, make_user: Callable[..., int]) -> Path:
+    """Ann (42, @Ann_X) holding 150, Bob (43) holding 0 and banned, Cy (44, no username)."""
+    make_user(conn, 42, "Ann_X", first_name="Ann", now=CLI_NOW)
+    make_user(conn, 43, "bob", first_name="Bob", now=CLI_NOW + 10)
+    make_user(conn, 44, None, first_name="Cy", now=CLI_NOW + 5)
+    with db.transaction(conn):
+        users.accept_terms(conn, 42, CLI_NOW)
+        ledger.transfer(conn, debit=ledger.BONUS, credit=42, amount=100, kind="bonus",
+                        key="welcome:42", now=CLI_NOW)
+        ledger.adjust(conn, 42, 50, reason="goodwill", key="adj:1", now=CLI_NOW + 1)
+        users.ban(conn, 43, "spam", CLI_NOW)
+    return db_path
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_cli import assert_one_error_line, assert_pairs, ok, run_main
+from clihelpers import assert_one_error_line, assert_pairs, ok, run_main
 
 from ludice import db, limits, users
 
 NOW = 1_700_000_000
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_db(monkeypatch):
-    monkeypatch.delenv("LUDICE_DB", raising=False)
+# A LUDICE_DB from the developer's shell must not leak into these tests.
+pytestmark = pytest.mark.usefixtures("no_ambient_db")
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ NOW = 1_800_000_000
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_db(monkeypatch):
-    monkeypatch.delenv("LUDICE_DB", raising=False)
+# A LUDICE_DB from the developer's shell must not leak into these tests.
+pytestmark = pytest.mark.usefixtures("no_ambient_db")
 
 
 def show(db_path, *args: str) -> str:
