@@ -103,15 +103,21 @@ def _pending(bot: Running) -> list[tuple]:
     return bot.sql("SELECT id FROM outbox WHERE sent_at IS NULL")
 
 
+async def _alice_with_a_waiting_mark(fake: FakeTelegram, db_path) -> Running:
+    """A bot on a fresh file, Alice in, and her receipt sent with its mark waiting."""
+    prepare_db(db_path, {})
+    bot = await start_bot(fake, db_path)
+    await accept_terms(fake, 1, "Alice")
+    await settle(bot)
+    await _receipt_sent_mark_waiting(bot)
+    return bot
+
+
 async def test_a_message_whose_mark_waits_goes_out_once_until_a_crash_and_again_after(
         tmp_path):
     db_path = tmp_path / "ludice.db"
-    prepare_db(db_path, {})
     async with FakeTelegram() as fake:
-        first = await start_bot(fake, db_path)
-        await accept_terms(fake, 1, "Alice")
-        await settle(first)
-        await _receipt_sent_mark_waiting(first)
+        first = await _alice_with_a_waiting_mark(fake, db_path)
         for _ in range(3):  # each round reads it pending: the mailer knows it went out
             await first.app.mailer.drain()
         assert len(_pending(first)) == 1
@@ -129,12 +135,8 @@ async def test_a_message_whose_mark_waits_goes_out_once_until_a_crash_and_again_
 
 async def test_a_mark_rides_with_the_next_write_and_a_stop_writes_it(tmp_path):
     db_path = tmp_path / "ludice.db"
-    prepare_db(db_path, {})
     async with FakeTelegram() as fake:
-        first = await start_bot(fake, db_path)
-        await accept_terms(fake, 1, "Alice")
-        await settle(first)
-        await _receipt_sent_mark_waiting(first)
+        first = await _alice_with_a_waiting_mark(fake, db_path)
         await first.app.store.write(lambda conn: None)  # any unit of work takes it along
         assert _pending(first) == []
         await _receipt_sent_mark_waiting(first)  # a second one, its mark still waiting

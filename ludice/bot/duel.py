@@ -81,10 +81,10 @@ def _start_facts(conn: sqlite3.Connection, lobby_id: int
     checks that the lobby still rolls). No start message for a group lobby, nor when the
     lobby is gone, not rolling, past round 1, or resumed after its first die."""
     with snapshots.one(conn):
-        lobby = games.get_lobby(conn, lobby_id)
+        first_round = _round(conn, lobby_id)
+        lobby = first_round[0]
         if lobby is None or lobby.chat_id is not None:
             return lobby, None, None
-        first_round = _round(conn, lobby_id)
         if lobby.status != "rolling" or lobby.round != 1 or duels.rolls(conn, lobby_id, 1):
             return lobby, None, first_round
         everyone = first_round[2]

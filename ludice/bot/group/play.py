@@ -191,13 +191,11 @@ async def join_button(query: CallbackQuery, callback_data: keyboards.GroupJoin,
 
 
 async def cancel_button(query: CallbackQuery, callback_data: keyboards.GroupCancel, lang: str,
-                        store: Store, clock: Clock, cards: Cards,
-                        mailer: Mailer, update_id: int) -> None:
+                        store: Store, clock: Clock, mailer: Mailer, update_id: int) -> None:
     now = int(clock())
     try:
-        await write_once(store, update_id, now, challenges.withdraw,
-                                 callback_data.lobby_id, query.from_user.id,
-                                 chat_id=query.message.chat.id, now=now)
+        await write_once(store, update_id, now, challenges.withdraw, callback_data.lobby_id,
+                         query.from_user.id, chat_id=query.message.chat.id, now=now)
     except GameRefused as refused:
         await _refuse(query, lang, refused)
         return
